@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { BoxId, EventId, Timestamp } from "../identifiers.js";
+import { PROTOCOL_VERSION } from "../version.js";
+import { QUARANTINE_REASONS } from "../quarantine-reasons.js";
+
+/**
+ * The gateway's acknowledgement of events, on `cw/v1/{site}/{box}/acks`. It is published only after
+ * the gateway has durably stored the outcome (the event, or its quarantine record), so the box may
+ * delete an event from its outbox when — and only when — it sees it here. The broker's PUBACK means
+ * nothing more than "the broker has it".
+ */
+export const ACK_RESULTS = ["stored", "duplicate", "quarantined"] as const;
+
+export const AckEntry = z.strictObject({
+  id: EventId,
+  seq: z.number().int().min(1),
+  result: z
+    .enum(ACK_RESULTS)
+    .describe("stored: newly stored; duplicate: stored before, nothing changed; quarantined: recorded as rejected."),
+  reason: z.enum(QUARANTINE_REASONS).nullable().describe("Why the event was quarantined; null otherwise."),
+});
+export type AckEntry = z.infer<typeof AckEntry>;
+
+export const AckMessage = z
+  .strictObject({
+    v: z.literal(PROTOCOL_VERSION),
+    box: BoxId,
+    at: Timestamp,
+    acks: z.array(AckEntry).min(1).max(1000),
+  })
+  .describe("Acknowledges one or more events of one box after they are durably stored.");
+export type AckMessage = z.infer<typeof AckMessage>;

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { Timestamp } from "../identifiers.js";
+import { PROTOCOL_VERSION } from "../version.js";
+
+/**
+ * Commands from the gateway to one box on `cw/v1/{site}/{box}/commands`, answered on
+ * `cw/v1/{site}/{box}/responses` in one envelope (status, data, error) keyed by the command id, as
+ * zigbee2mqtt answers requests. A box executes a command id at most once and ignores expired ones.
+ */
+export const COMMANDS = ["report_health", "resend_outbox", "sync_templates", "restart_agent"] as const;
+
+export const CommandMessage = z
+  .strictObject({
+    v: z.literal(PROTOCOL_VERSION),
+    id: z.uuid(),
+    issuedAt: Timestamp,
+    expiresAt: Timestamp,
+    command: z.enum(COMMANDS),
+    args: z
+      .strictObject({ fromSeq: z.number().int().min(1).optional() })
+      .describe("resend_outbox: republish events from this sequence number on."),
+  })
+  .describe("A command from the gateway to one box.");
+export type CommandMessage = z.infer<typeof CommandMessage>;
+
+export const CommandResponseMessage = z
+  .strictObject({
+    v: z.literal(PROTOCOL_VERSION),
+    commandId: z.uuid(),
+    at: Timestamp,
+    status: z.enum(["ok", "error", "rejected", "expired"]),
+    error: z.string().max(500).nullable(),
+    data: z.record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean(), z.null()])),
+  })
+  .describe("A box's answer to a command.");
+export type CommandResponseMessage = z.infer<typeof CommandResponseMessage>;
