@@ -14,6 +14,12 @@ export const ACK_RESULTS = ["stored", "duplicate", "quarantined"] as const;
 export const AckEntry = z.strictObject({
   id: EventId,
   seq: z.number().int().min(1),
+  payloadSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "payload sha256: 64 lowercase hex characters")
+    .describe(
+      "SHA-256 of the exact payload bytes acknowledged. A box deletes an outbox entry only if this equals the hash of the bytes it published, so a forged or tampered copy under the same id can never make a box drop its real event.",
+    ),
   result: z
     .enum(ACK_RESULTS)
     .describe("stored: newly stored; duplicate: stored before, nothing changed; quarantined: recorded as rejected."),
