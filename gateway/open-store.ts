@@ -10,7 +10,8 @@ export async function openGatewayStore(config: StoreConfig): Promise<GatewayStor
   let store: GatewayStore;
   if (config.kind === "sqlite") {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true });
-    store = openSqliteStore({ path: config.path });
+    // FULL: an acknowledged event must survive a power cut, not only a crash (the box deletes it on our ack).
+    store = openSqliteStore({ path: config.path, synchronous: "FULL" });
   } else {
     store = openPgStore({ connectionString: config.url, ...(config.schema === undefined ? {} : { schema: config.schema }) });
   }

@@ -24,12 +24,14 @@ export function personRef(idNumber: string, pseudonymKey: Uint8Array): string {
 
 /**
  * Display mask: the first four and last four characters stay, the rest become `*`
- * (`110101199003071234` → `1101**********1234`). Numbers of 8 to 10 characters keep two at each end and
- * shorter ones are masked whole, so a short permit number is never readable from its mask.
+ * (`110101199003071234` → `1101**********1234`). Numbers of 8 to 11 characters keep two at each end and
+ * shorter ones are masked whole, so a short permit number is never readable from its mask. At least
+ * four characters are always masked, as MASKED_ID_PATTERN requires (an 11-character number keeping four
+ * at each end would mask only three).
  */
 export function maskIdNumber(idNumber: string): string {
   const n = normaliseIdNumber(idNumber);
-  const keep = n.length > 10 ? 4 : n.length >= 8 ? 2 : 0;
+  const keep = n.length >= 12 ? 4 : n.length >= 8 ? 2 : 0;
   if (keep === 0) return "*".repeat(Math.max(n.length, 4));
   return n.slice(0, keep) + "*".repeat(n.length - 2 * keep) + n.slice(n.length - keep);
 }

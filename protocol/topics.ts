@@ -87,6 +87,12 @@ export const TOPICS = {
   },
 } as const satisfies Record<string, TopicSpec<z.ZodType>>;
 
+/**
+ * Every topic is published and subscribed at QoS 1 (at least once, MQTT-4.3.2): redelivery is normal,
+ * consumers are idempotent, and nothing needs QoS 2's extra round trip.
+ */
+export const TOPIC_QOS = 1 as const;
+
 export type TopicKind = keyof typeof TOPICS;
 export type BoxTopicKind = { [K in TopicKind]: (typeof TOPICS)[K]["scope"] extends "box" ? K : never }[TopicKind];
 export type SiteTopicKind = Exclude<TopicKind, BoxTopicKind>;
@@ -113,6 +119,11 @@ export function boxTopic(kind: BoxTopicKind, address: BoxAddress): string {
 /** The topic a site-scoped message is published on. */
 export function siteTopic(kind: SiteTopicKind, site: string): string {
   return `${TOPIC_ROOT}/${checkLevel("site", site)}/${kind}`;
+}
+
+/** The topic's shape for documentation, with `{site}` and `{box}` placeholders. */
+export function topicPattern(kind: TopicKind): string {
+  return TOPICS[kind].scope === "site" ? `${TOPIC_ROOT}/{site}/${kind}` : `${TOPIC_ROOT}/{site}/{box}/${kind}`;
 }
 
 /**

@@ -33,11 +33,14 @@ export async function ingestStatus(
     return "quarantined";
   }
   const status = decoded.message;
+  // Ordered by arrival, not by the box's clock: a last will carries the time its box connected (it is
+  // composed then), so it is always older than the `online` that followed, yet it reports a later
+  // fact. The broker keeps one topic's messages in order; the box's own time stays in the body.
   await store.recordStatus({
     box: status.box,
     state: status.state,
     reason: status.reason,
-    at: Date.parse(status.at),
+    at: context.receivedAt,
     receivedAt: context.receivedAt,
     body: JSON.stringify(status),
   });

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { BoxId, SiteId, Timestamp } from "../identifiers.js";
+import { BoxId, PersonRef, PseudonymKeyId, SiteId, Timestamp } from "../identifiers.js";
+import { MASKED_ID_PATTERN } from "../pseudonym.js";
 import { PROTOCOL_VERSION } from "../version.js";
 
 /**
@@ -28,7 +29,22 @@ export const ConfigMessage = z
       })
       .describe("Behaviour knobs; null thresholds mean the model manifest's calibrated default."),
     roster: z
-      .array(z.strictObject({ ward: z.string().min(1).max(64), bed: z.string().min(1).max(32) }))
+      .array(
+        z.strictObject({
+          ward: z.string().min(1).max(64),
+          bed: z.string().min(1).max(32),
+          occupant: z
+            .strictObject({
+              ref: PersonRef,
+              refKey: PseudonymKeyId,
+              masked: z.string().regex(MASKED_ID_PATTERN).nullable(),
+            })
+            .optional()
+            .describe(
+              "The inpatient assigned to the bed, when the gateway knows it: a night round that finds the bed empty reports `absent` under this subject, since no card can be read.",
+            ),
+        }),
+      )
       .max(2000)
       .describe("Beds a ward-round box may pick from; empty for dialysis stations."),
   })

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { demoCommand } from "./commands/demo-command.js";
+import { deviceCommands } from "./commands/device-commands.js";
+import { gatewayCommand } from "./commands/gateway-command.js";
+import { simulateCommand } from "./commands/simulate-command.js";
+import { tokenCommands } from "./commands/token-commands.js";
+
+/** `carewitness`: one CLI for the gateway, the fleet simulator and the technicians' tools. */
+const program = new Command()
+  .name("carewitness")
+  .description("Identity-verified bedside and dialysis checks: gateway, fleet simulator and tools.")
+  .showHelpAfterError()
+  .addCommand(gatewayCommand())
+  .addCommand(simulateCommand())
+  .addCommand(deviceCommands())
+  .addCommand(tokenCommands())
+  .addCommand(demoCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`carewitness: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

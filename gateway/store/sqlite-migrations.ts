@@ -1,0 +1,106 @@
+import type { Migration } from "./migration.js";
+
+/**
+ * The SQLite schema as ordered migrations (see migration.ts). Tables are STRICT so a wrong type is an
+ * error rather than a silently stored string; times are INTEGER ms since epoch.
+ */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial",
+    sql: `
+      CREATE TABLE devices (
+        box TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('dialysis_station', 'ward_round')),
+        location TEXT,
+        public_key TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        registered_at INTEGER NOT NULL,
+        state TEXT CHECK (state IN ('online', 'offline')),
+        state_changed_at INTEGER,
+        last_status TEXT
+      ) STRICT;
+      CREATE INDEX devices_by_site ON devices (site, box);
+
+      -- No foreign key to devices: a status from a box not yet registered is still worth keeping.
+      CREATE TABLE device_status (
+        id INTEGER PRIMARY KEY,
+        box TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('online', 'offline')),
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX device_status_by_box ON device_status (box, at, id);
+
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        box TEXT NOT NULL REFERENCES devices (box),
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        subject_ref TEXT,
+        body_hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        gateway_id TEXT NOT NULL,
+        UNIQUE (box, seq)
+      ) STRICT;
+      CREATE INDEX events_by_time ON events (occurred_at, id);
+      CREATE INDEX events_by_site ON events (site, occurred_at, id);
+      CREATE INDEX events_by_box ON events (box, occurred_at, id);
+      CREATE INDEX events_by_subject ON events (subject_ref, occurred_at, id) WHERE subject_ref IS NOT NULL;
+
+      CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        received_at INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        site TEXT,
+        box TEXT,
+        event_id TEXT,
+        step TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        payload_bytes INTEGER NOT NULL,
+        payload_hash TEXT NOT NULL UNIQUE,
+        gateway_id TEXT NOT NULL,
+        occurrences INTEGER NOT NULL DEFAULT 1,
+        last_seen_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX quarantine_by_time ON quarantine (received_at, id);
+      CREATE INDEX quarantine_by_site ON quarantine (site, received_at, id);
+      CREATE INDEX quarantine_by_box ON quarantine (box, received_at, id);
+      CREATE INDEX quarantine_by_reason ON quarantine (reason, received_at, id);
+
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        site TEXT NOT NULL,
+        raised_at INTEGER NOT NULL,
+        subject_ref TEXT,
+        body TEXT NOT NULL,
+        -- The event whose storing raised the alert: the audit trail from an alert back to its cause.
+        event_id TEXT NOT NULL REFERENCES events (id),
+        published_at INTEGER
+      ) STRICT;
+      CREATE INDEX alerts_by_time ON alerts (raised_at, id);
+      CREATE INDEX alerts_by_site ON alerts (site, raised_at, id);
+      CREATE INDEX alerts_unpublished ON alerts (raised_at, id) WHERE published_at IS NULL;
+
+      CREATE TABLE api_tokens (
+        token_hash TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'supervisor', 'hospital')),
+        site TEXT,
+        created_at INTEGER NOT NULL,
+        CHECK (role <> 'hospital' OR site IS NOT NULL)
+      ) STRICT;
+    `,
+  },
+];
