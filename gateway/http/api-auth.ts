@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { ApiRole, GatewayStore } from "../store/gateway-store.js";
 import { ApiError } from "./api-error.js";
 
@@ -30,7 +30,7 @@ export function hashApiToken(token: string): string {
 }
 
 export function authenticate(store: GatewayStore) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
     const token = match?.[1];

@@ -74,7 +74,8 @@ export async function connectGatewayMqtt(options: GatewayMqttOptions): Promise<M
     client.end(true);
     throw error;
   }
-  const filters = CONSUMED.map((kind) => (useShare ? sharedSubscription(options.shareGroup ?? "", topicFilter(kind)) : topicFilter(kind)));
+  const group = options.shareGroup;
+  const filters = CONSUMED.map((kind) => (useShare && group !== null ? sharedSubscription(group, topicFilter(kind)) : topicFilter(kind)));
   const granted = await client.subscribeAsync(filters, { qos: 1 });
   const refused = granted.filter((g) => g.qos > 2);
   if (refused.length > 0) throw new Error(`broker refused subscriptions: ${refused.map((g) => g.topic).join(", ")}`);
