@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "protocol/json-schema/**", "eslint.config.js", "vitest.config.ts"] },
+  { ignores: ["dist/**", "node_modules/**", ".scratch/**", ".carewitness/**", "protocol/json-schema/**", "eslint.config.js", "vitest.config.ts"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
