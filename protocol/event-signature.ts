@@ -45,7 +45,13 @@ export function signEvent<E extends UnsignedEvent>(event: E, privateKey: KeyObje
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: "wrong_key" | "bad_signature"; detail: string };
 
-export function verifyEventSignature(event: EventMessage, publicKey: KeyObject, expectedKeyId: string): SignatureCheck {
+/** `signingBytes` may be passed when the caller has already computed them (eventSigningBytes). */
+export function verifyEventSignature(
+  event: EventMessage,
+  publicKey: KeyObject,
+  expectedKeyId: string,
+  signingBytes: Buffer = eventSigningBytes(event),
+): SignatureCheck {
   if (event.sig.keyId !== expectedKeyId) {
     return {
       ok: false,
@@ -53,7 +59,7 @@ export function verifyEventSignature(event: EventMessage, publicKey: KeyObject, 
       detail: `signed with key ${event.sig.keyId}, box ${event.box} is registered with key ${expectedKeyId}`,
     };
   }
-  const valid = verify(null, eventSigningBytes(event), publicKey, Buffer.from(event.sig.value, "base64url"));
+  const valid = verify(null, signingBytes, publicKey, Buffer.from(event.sig.value, "base64url"));
   return valid
     ? { ok: true }
     : { ok: false, reason: "bad_signature", detail: "Ed25519 signature does not verify over the canonical form" };

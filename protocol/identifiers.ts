@@ -5,7 +5,7 @@ import { z } from "zod";
  * safe in an MQTT topic level (no `/`, `+`, `#`, `$`, NUL; MQTT-4.7.1) and in URLs, so no escaping is
  * ever needed.
  */
-const TOPIC_SAFE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const TOPIC_SAFE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export const SiteId = z
   .string()

@@ -31,6 +31,11 @@ const RULES: Partial<Record<Outcome, { kind: AlertKind; severity: AlertMessage["
   },
 };
 
+/** Whether an event with this outcome raises an alert on its own (checked before parsing the body). */
+export function raisesAlert(outcome: Outcome): boolean {
+  return RULES[outcome] !== undefined;
+}
+
 function where(event: EventMessage): string {
   switch (event.kind) {
     case "ward.bedside_check":

@@ -4,13 +4,14 @@ import {
   QUARANTINE_REASON_DOCS,
   type AckEntry,
   type AckMessage,
+  type EventMessage,
   type ParsedTopic,
   type ProtocolViolation,
   type QuarantineReason,
 } from "../../protocol/index.js";
 import type { AlertRecord, EventRecord, GatewayStore, IngestBatch, QuarantineRecord } from "../store/gateway-store.js";
 import type { DeviceDirectory } from "./device-directory.js";
-import { alertsForEvent } from "./event-alerts.js";
+import { alertsForEvent, raisesAlert } from "./event-alerts.js";
 import { quarantineRecord } from "./quarantine-record.js";
 import { inspectEvent, sha256Hex, type InspectRequest, type InspectResult } from "./inspect-event.js";
 import type { VerifierPool } from "./verifier-pool.js";
@@ -195,16 +196,18 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         box: event.box,
         seq: event.seq,
         kind: event.kind,
-        outcome: event.verification.outcome,
+        outcome: event.outcome,
         occurredAt: result.occurredAt,
         receivedAt: entry.receivedAt,
-        subjectRef: event.subject.ref,
+        subjectRef: event.subjectRef,
         bodyHash: result.bodyHash,
         body: result.body,
         gatewayId,
       });
       eventEntries.push({ entry, id: event.id, seq: event.seq, payloadSha256: result.payloadSha256 });
-      for (const alert of alertsForEvent(event, receivedAtCommit)) alerts.push({ alert, eventId: event.id });
+      if (raisesAlert(event.outcome)) {
+        for (const alert of alertsForEvent(JSON.parse(result.body) as EventMessage, receivedAtCommit)) alerts.push({ alert, eventId: event.id });
+      }
     });
 
     const outcome = await commitWithRetry({ events, quarantine, alerts });

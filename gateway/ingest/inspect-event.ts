@@ -1,7 +1,7 @@
 import { createHash, type KeyObject } from "node:crypto";
 import {
-  canonicalJson,
   decodeJson,
+  eventSigningBytes,
   publicKeyFromRaw,
   TOPICS,
   validateMessage,
@@ -22,6 +22,16 @@ export interface RegisteredKey {
   readonly enabled: boolean;
 }
 
+export interface EventSummary {
+  readonly id: string;
+  readonly site: string;
+  readonly box: string;
+  readonly seq: number;
+  readonly kind: EventMessage["kind"];
+  readonly outcome: EventMessage["verification"]["outcome"];
+  readonly subjectRef: string | null;
+}
+
 export interface InspectRequest {
   readonly payload: Uint8Array;
   /** Site and box from the topic the payload arrived on. */
@@ -37,10 +47,15 @@ export interface InspectRequest {
 export type InspectResult =
   | {
       readonly ok: true;
-      readonly event: EventMessage;
+      /** What ingest needs of the event; the whole event travels as `body`. */
+      readonly event: EventSummary;
       readonly occurredAt: number;
-      /** Canonical JSON (RFC 8785) of the whole signed event, and its SHA-256. */
+      /** The validated event as JSON text. */
       readonly body: string;
+      /**
+       * SHA-256 over the signing bytes and the signature: the identity of the signed content, whatever
+       * whitespace or member order the box used. Equal hashes under one id are duplicates.
+       */
       readonly bodyHash: string;
       readonly payloadSha256: string;
     }
@@ -90,7 +105,8 @@ export function inspectEvent(request: InspectRequest): InspectResult {
   const { key } = request;
   if (key === null) return reject(violation("unknown_box", `box ${event.box} is not registered`).violation, event);
   if (!key.enabled) return reject(violation("box_disabled", `box ${event.box} is disabled`).violation, event);
-  const signature = verifyEventSignature(event, keyObject(key.raw), key.keyId);
+  const signingBytes = eventSigningBytes(event);
+  const signature = verifyEventSignature(event, keyObject(key.raw), key.keyId, signingBytes);
   if (!signature.ok) return reject(violation(signature.reason, signature.detail).violation, event);
 
   // Clock rules come after the signature: an unauthenticated time is not worth judging.
@@ -104,6 +120,15 @@ export function inspectEvent(request: InspectRequest): InspectResult {
     const detail = `event time ${event.clock.at} is older than the ${Math.round(request.maxEventAgeMs / 3600_000)} h an outbox may hold events`;
     return reject(violation("clock_too_old", detail).violation, event);
   }
-  const body = canonicalJson(event);
-  return { ok: true, event, occurredAt, body, bodyHash: sha256Hex(body), payloadSha256 };
+  const bodyHash = createHash("sha256").update(signingBytes).update("\n").update(event.sig.value).digest("hex");
+  const summary: EventSummary = {
+    id: event.id,
+    site: event.site,
+    box: event.box,
+    seq: event.seq,
+    kind: event.kind,
+    outcome: event.verification.outcome,
+    subjectRef: event.subject.ref,
+  };
+  return { ok: true, event: summary, occurredAt, body: JSON.stringify(event), bodyHash, payloadSha256 };
 }

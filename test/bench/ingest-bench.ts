@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -37,6 +37,9 @@ const log = (line: string): void => {
 
 interface ScenarioResult extends LoadResult {
   readonly peakRssMb: number;
+  /** Gateway CPU time (all threads) per event, and the load generator's, in microseconds. */
+  readonly gatewayCpuUsPerEvent: number;
+  readonly loadCpuUsPerEvent: number;
   readonly ceilingRatio: number;
 }
 
@@ -55,11 +58,21 @@ async function scenario(name: "sqlite" | "postgres", verifyCeiling: number, dir:
     name === "sqlite"
       ? ["--embedded-port", "0", "--sqlite", join(dir, "bench.db"), "--http-port", "0"]
       : ["--mqtt-url", MQTT_URL, "--pg", PG_URL, "--pg-schema", schema, "--http-port", "0", "--share-group", `bench-${process.pid}`, "--gateway-id", `bench-${process.pid}`];
-  const gateway = await spawnGateway(args);
+  // The gateway as installed: built JavaScript, no TypeScript loader in the measurement.
+  const gateway = await spawnGateway(args, { built: true });
   try {
     log(`[${name}] gateway pid ${gateway.pid} on ${gateway.mqtt}; publishing`);
+    const cpuBefore = gateway.cpuSeconds();
+    const loadCpuBefore = process.cpuUsage();
     const load = await runIngestLoad({ brokerUrl: gateway.mqtt, site, messages, connections: 4, window: 800, timeoutMs: 300_000 });
-    return { ...load, peakRssMb: gateway.peakRssMb(), ceilingRatio: load.eventsPerSecond / verifyCeiling };
+    const loadCpu = process.cpuUsage(loadCpuBefore);
+    return {
+      ...load,
+      peakRssMb: gateway.peakRssMb(),
+      ceilingRatio: load.eventsPerSecond / verifyCeiling,
+      gatewayCpuUsPerEvent: ((gateway.cpuSeconds() - cpuBefore) * 1e6) / load.events,
+      loadCpuUsPerEvent: (loadCpu.user + loadCpu.system) / load.events,
+    };
   } finally {
     await gateway.kill("SIGTERM");
     if (name === "postgres") {
@@ -87,16 +100,17 @@ try {
     "",
     `ingest benchmark: ${EVENTS} signed events from ${BOXES} boxes, QoS 1, at most 800 unacknowledged`,
     "",
-    "scenario                      events/s   p50 ms   p99 ms   peak RSS MiB   vs Ed25519 ceiling   not acked",
+    "scenario                      events/s   p50 ms   p99 ms   peak RSS MiB   vs Ed25519 ceiling   gateway CPU µs/event   load CPU µs/event   not acked",
     ...Object.entries(results).map(
       ([name, r]) =>
-        `${(name === "sqlite" ? "(a) embedded broker + SQLite" : "(b) Mosquitto + PostgreSQL").padEnd(29)} ${round(r.eventsPerSecond, 0).toString().padStart(8)} ${round(r.p50Ms).toString().padStart(8)} ${round(r.p99Ms).toString().padStart(8)} ${round(r.peakRssMb).toString().padStart(14)} ${round(r.ceilingRatio, 3).toString().padStart(20)} ${r.notAcked.toString().padStart(11)}`,
+        `${(name === "sqlite" ? "(a) embedded broker + SQLite" : "(b) Mosquitto + PostgreSQL").padEnd(29)} ${round(r.eventsPerSecond, 0).toString().padStart(8)} ${round(r.p50Ms).toString().padStart(8)} ${round(r.p99Ms).toString().padStart(8)} ${round(r.peakRssMb).toString().padStart(14)} ${round(r.ceilingRatio, 3).toString().padStart(20)} ${round(r.gatewayCpuUsPerEvent, 0).toString().padStart(22)} ${round(r.loadCpuUsPerEvent, 0).toString().padStart(19)} ${r.notAcked.toString().padStart(11)}`,
     ),
     "",
     "machine ceilings (same run)",
     `  Ed25519 verifications/s, all cores   ${round(ed25519VerifyPerSecond, 0)}`,
     `  Mosquitto QoS 1 messages/s           ${round(mosquittoQos1PerSecond, 0)}`,
     `  SQLite WAL inserts/s (500-row txns)  ${round(sqliteInsertsPerSecond, 0)}`,
+    `  Ed25519 verification CPU µs/event    ${round((1e6 * availableParallelism()) / ed25519VerifyPerSecond, 0)}`,
     "",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
@@ -104,7 +118,7 @@ try {
     const shaped = Object.fromEntries(
       Object.entries(results).map(([name, r]) => [
         name,
-        { eventsPerSecond: round(r.eventsPerSecond), p50Ms: round(r.p50Ms, 2), p99Ms: round(r.p99Ms, 2), peakRssMb: round(r.peakRssMb), ceilingRatio: round(r.ceilingRatio, 4), notAcked: r.notAcked },
+        { eventsPerSecond: round(r.eventsPerSecond), p50Ms: round(r.p50Ms, 2), p99Ms: round(r.p99Ms, 2), peakRssMb: round(r.peakRssMb), ceilingRatio: round(r.ceilingRatio, 4), gatewayCpuUsPerEvent: round(r.gatewayCpuUsPerEvent, 0), loadCpuUsPerEvent: round(r.loadCpuUsPerEvent, 0), notAcked: r.notAcked },
       ]),
     );
     const ceilings = { ed25519VerifyPerSecond: round(ed25519VerifyPerSecond, 0), mosquittoQos1PerSecond: round(mosquittoQos1PerSecond, 0), sqliteInsertsPerSecond: round(sqliteInsertsPerSecond, 0) };
