@@ -97,6 +97,8 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
   let roomWaiters: (() => void)[] = [];
   let drainWaiters: (() => void)[] = [];
   let closing = false;
+  // Alert publications run beside the commit loop; closing waits for them so none is cut off.
+  const alertPublications = new Set<Promise<void>>();
 
   function inspect(entry: Omit<Entry, "result">, parsed: ParsedTopic | undefined): Promise<InspectResult> {
     if (parsed?.kind !== "events" || entry.address === null) {
@@ -232,7 +234,10 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
 
     publishAcks(acks, receivedAtCommit);
     stats.alertsRaised += outcome.raisedAlerts.length;
-    if (outcome.raisedAlerts.length > 0) void publishAlerts(outcome.raisedAlerts);
+    if (outcome.raisedAlerts.length > 0) {
+      const publishing = publishAlerts(outcome.raisedAlerts).finally(() => alertPublications.delete(publishing));
+      alertPublications.add(publishing);
+    }
   }
 
   function countQuarantine(reason: QuarantineReason): void {
@@ -315,6 +320,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       closing = true;
       wakeCommitter?.();
       await committer;
+      await Promise.allSettled([...alertPublications]);
       for (const resolve of roomWaiters) resolve();
     },
   };
