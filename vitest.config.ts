@@ -9,5 +9,6 @@ export default defineConfig({
     // Integration files share the host's Mosquitto and PostgreSQL; each uses its own topics/schema,
     // but running two fault tests at once on 2 cores makes them flaky, so files run one at a time.
     fileParallelism: false,
+    reporters: ["default", "./test/plain-summary-reporter.ts"],
   },
 });

@@ -11,7 +11,7 @@ import { QUARANTINE_REASONS } from "../quarantine-reasons.js";
  */
 export const ACK_RESULTS = ["stored", "duplicate", "quarantined"] as const;
 
-export const AckEntry = z.strictObject({
+const ackedEvent = {
   id: EventId,
   seq: z.number().int().min(1),
   payloadSha256: z
@@ -20,11 +20,21 @@ export const AckEntry = z.strictObject({
     .describe(
       "SHA-256 of the exact payload bytes acknowledged. A box deletes an outbox entry only if this equals the hash of the bytes it published, so a forged or tampered copy under the same id can never make a box drop its real event.",
     ),
-  result: z
-    .enum(ACK_RESULTS)
-    .describe("stored: newly stored; duplicate: stored before, nothing changed; quarantined: recorded as rejected."),
-  reason: z.enum(QUARANTINE_REASONS).nullable().describe("Why the event was quarantined; null otherwise."),
-});
+};
+
+/** One acknowledged event: `reason` is set exactly when the result is `quarantined` (a union, so JSON Schema says so too). */
+export const AckEntry = z.union([
+  z.strictObject({
+    ...ackedEvent,
+    result: z.enum(["stored", "duplicate"]).describe("stored: newly stored; duplicate: stored before, nothing changed."),
+    reason: z.null(),
+  }),
+  z.strictObject({
+    ...ackedEvent,
+    result: z.literal("quarantined").describe("quarantined: recorded as rejected; the box may drop it."),
+    reason: z.enum(QUARANTINE_REASONS).describe("Why the event was quarantined."),
+  }),
+]);
 export type AckEntry = z.infer<typeof AckEntry>;
 
 export const AckMessage = z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AckEntry } from "../../protocol/index.js";
+import { AckEntry } from "../../protocol/index.js";
 import { payloadSha256, SimulatedOutbox } from "./box-outbox.js";
 import { planFleet } from "./fleet-plan.js";
 import { planTraffic, type PlannedMessage } from "./traffic-plan.js";
@@ -8,9 +8,10 @@ const fleet = planFleet({ seed: "outbox", sites: 1, stationsPerSite: 1, wardsPer
 const plan = planTraffic(fleet, { endAt: "2026-11-25T12:00:00+08:00", days: 2, badShare: 0.3 });
 const valid = plan.filter((m) => m.truth.type === "valid");
 
-function ack(message: PlannedMessage, overrides: Partial<AckEntry> = {}): AckEntry {
+/** An ack entry as the gateway would send it, checked against the protocol schema. */
+function ack(message: PlannedMessage, overrides: { payloadSha256?: string; result?: AckEntry["result"]; reason?: AckEntry["reason"] } = {}): AckEntry {
   const truth = message.truth;
-  return { id: truth.id ?? "", seq: truth.seq ?? 1, payloadSha256: payloadSha256(message.payload), result: "stored", reason: null, ...overrides };
+  return AckEntry.parse({ id: truth.id ?? "", seq: truth.seq ?? 1, payloadSha256: payloadSha256(message.payload), result: "stored", reason: null, ...overrides });
 }
 
 /** Sends everything sendable at `now` and returns what went out. */
