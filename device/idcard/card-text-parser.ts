@@ -37,8 +37,8 @@ class FieldError extends Error {
 function text(block: Uint8Array, [offset, bytes]: Slot): string {
   return Buffer.from(block.buffer, block.byteOffset + offset, bytes)
     .toString("utf16le")
-    .replace(/[\s\u0000]+$/u, "")
-    .replace(/^[\s\u0000]+/u, "");
+    .replaceAll("\u0000", " ")
+    .trim();
 }
 
 function date(field: string, value: string): CardDate {

@@ -114,7 +114,8 @@ function baseMessage(data: Uint8Array, withFingerprint: boolean): ResponsePayloa
 export function decodeUcs2Trimmed(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength - (bytes.byteLength % 2))
     .toString("utf16le")
-    .replace(/[\s\u0000]+$/u, "");
+    .replaceAll("\u0000", " ")
+    .trimEnd();
 }
 
 /** Data of a successful `read base message` reply (with the fingerprint length when `fingerprint` is given). */

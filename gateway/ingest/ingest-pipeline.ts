@@ -288,6 +288,9 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         wakeCommitter = null;
         continue;
       }
+      // Let the socket's queued messages in first (one macrotask turn): under load this is what turns
+      // a stream of single messages into batches, and so one transaction (one fsync) per batch.
+      if (pending.length < limits.maxBatch) await new Promise((resolve) => setImmediate(resolve));
       const entries = pending.slice(0, limits.maxBatch);
       const results = await Promise.all(entries.map((e) => e.result));
       try {
