@@ -1,5 +1,14 @@
-import { MockBinding, type MockPortBinding } from "@serialport/binding-mock";
-import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus, SetOptions, UpdateOptions } from "@serialport/bindings-interface";
+import {
+  MockBinding,
+  type MockPortBinding,
+  type SerialBinding as BindingInterface,
+  type SerialBindingPort as BindingPortInterface,
+  type SerialOpenOptions as OpenOptions,
+  type SerialPortInfo as PortInfo,
+  type SerialPortStatus as PortStatus,
+  type SerialSetOptions as SetOptions,
+  type SerialUpdateOptions as UpdateOptions,
+} from "./serial-binding-types.js";
 import type { VirtualReader } from "./virtual-reader.js";
 
 /**
