@@ -1,6 +1,5 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../module-worker.js";
 import { inspectEvent, type InspectRequest, type InspectResult } from "./inspect-event.js";
 import type { WorkerBatch, WorkerReply } from "./verifier-worker.js";
 
@@ -25,17 +24,6 @@ interface WorkerSlot {
   load: number;
 }
 
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./verifier-worker.js", import.meta.url));
-  // Running from TypeScript source (tsx, vitest): Node 20 does not pass `--import tsx` on to worker
-  // threads, so a small bootstrap loads the worker module through tsx's API.
-  // The "require" entry resolves to index.cjs; the worker needs the ES module entry beside it.
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
-  const workerUrl = new URL("./verifier-worker.ts", import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => api.tsImport(${JSON.stringify(workerUrl)}, ${JSON.stringify(import.meta.url)}));`;
-  return new Worker(bootstrap, { eval: true });
-}
-
 export function createVerifierPool(workers: number, maxBatch = 256): VerifierPool {
   if (workers === 0) {
     return {
@@ -46,7 +34,7 @@ export function createVerifierPool(workers: number, maxBatch = 256): VerifierPoo
   let nextBatchId = 1;
   let closed = false;
   const slots: WorkerSlot[] = Array.from({ length: workers }, () => {
-    const slot: WorkerSlot = { worker: startWorker(), inFlight: new Map(), load: 0 };
+    const slot: WorkerSlot = { worker: startModuleWorker(import.meta.url, "verifier-worker"), inFlight: new Map(), load: 0 };
     slot.worker.on("message", (reply: WorkerReply) => {
       const pending = slot.inFlight.get(reply.batchId);
       if (pending === undefined) return;
