@@ -22,6 +22,7 @@ export const QUARANTINE_REASONS = [
   "clock_too_old",
   "replay_conflict",
   "sequence_reuse",
+  "store_rejected",
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 
@@ -47,4 +48,8 @@ export const QUARANTINE_REASON_DOCS: Record<QuarantineReason, { step: PipelineSt
   clock_too_old: { step: "authenticate", meaning: "The event's time is older than the maximum age an outbox may hold events." },
   replay_conflict: { step: "store", meaning: "An event with this id was stored before with a different body." },
   sequence_reuse: { step: "store", meaning: "This box already used this sequence number for another event." },
+  store_rejected: {
+    step: "store",
+    meaning: "The store refused this one message while it took others (a poison message); it is kept here so it cannot block the messages behind it.",
+  },
 };

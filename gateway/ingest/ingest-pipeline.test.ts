@@ -208,3 +208,52 @@ describe("ingest pipeline with verifier worker threads", () => {
     }
   });
 });
+
+describe("ingest pipeline when the store fails", () => {
+  async function faultyHarness(failWhen: (batch: Parameters<GatewayStore["commitBatch"]>[0]) => boolean) {
+    const store = openSqliteStore({ path: ":memory:" });
+    await store.migrate();
+    await store.registerDevice(registrationOf(boxA));
+    const faulty: GatewayStore = Object.create(store) as GatewayStore;
+    faulty.commitBatch = (batch) => (failWhen(batch) ? Promise.reject(new Error("constraint failed")) : store.commitBatch(batch));
+    const acks: AckEntry[] = [];
+    const pipeline = createIngestPipeline({
+      store: faulty,
+      directory: createDeviceDirectory(store),
+      verifier: createVerifierPool(0),
+      gatewayId: "test-gw",
+      limits: LIMITS,
+      output: { publishAck: (_site, _box, ack) => acks.push(...ack.acks), publishAlert: () => Promise.resolve() },
+    });
+    return { store, pipeline, acks };
+  }
+
+  it("quarantines a message the store refuses (poison) and stores the good ones around it", async () => {
+    const events = Array.from({ length: 10 }, (_, i) => signedCheckIn(boxA, i + 1));
+    const poison = events[4]?.id ?? "";
+    const { store, pipeline, acks } = await faultyHarness((batch) => batch.events.some((e) => e.id === poison));
+    for (const e of events) await pipeline.accept(topicA, payloadOf(e));
+    await pipeline.drained();
+    await pipeline.close();
+    expect(await store.countEvents({})).toBe(9);
+    expect(await store.getEvent(poison)).toBeUndefined();
+    const quarantined = await store.queryQuarantine({}, { limit: 10 });
+    expect(quarantined.items.map((q) => [q.eventId, q.reason])).toEqual([[poison, "store_rejected"]]);
+    expect(acks.find((a) => a.id === poison)).toMatchObject({ result: "quarantined", reason: "store_rejected" });
+    expect(acks.filter((a) => a.result === "stored")).toHaveLength(9);
+  });
+
+  it("loses nothing and quarantines nothing while the store is down for a while", async () => {
+    let outageUntil = Date.now() + 600;
+    const { store, pipeline, acks } = await faultyHarness(() => Date.now() < outageUntil);
+    const events = Array.from({ length: 20 }, (_, i) => signedCheckIn(boxA, i + 1));
+    for (const e of events) await pipeline.accept(topicA, payloadOf(e));
+    await pipeline.drained();
+    outageUntil = 0;
+    await pipeline.close();
+    expect(await store.countEvents({})).toBe(20);
+    expect(await store.countQuarantine({})).toEqual([]);
+    expect(acks.filter((a) => a.result === "stored")).toHaveLength(20);
+    expect(pipeline.stats().commitRetries).toBeGreaterThan(0);
+  });
+});

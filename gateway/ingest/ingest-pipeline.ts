@@ -155,12 +155,13 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     });
   }
 
-  async function commitWithRetry(batch: IngestBatch): Promise<Awaited<ReturnType<GatewayStore["commitBatch"]>>> {
+  /** Commits, retrying with back-off: forever by default (a store that is down must not lose data). */
+  async function commitWithRetry(batch: IngestBatch, maxAttempts = Number.POSITIVE_INFINITY): Promise<Awaited<ReturnType<GatewayStore["commitBatch"]>>> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await store.commitBatch(batch);
       } catch (error) {
-        if (closing && attempt >= 3) throw error;
+        if ((closing && attempt >= 3) || attempt + 1 >= maxAttempts) throw error;
         stats.commitRetries++;
         const delay = Math.min(5_000, 50 * 2 ** Math.min(attempt, 7));
         log("error", `store commit failed (attempt ${attempt + 1}), retrying in ${delay} ms: ${String(error)}`);
@@ -169,7 +170,41 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     }
   }
 
-  async function commit(entries: readonly Entry[], results: readonly InspectResult[]): Promise<void> {
+  /**
+   * Commits a batch; if the store keeps refusing it while the store itself works, commits its messages
+   * one by one, so a message the store cannot take (a poison message) is quarantined as
+   * `store_rejected` instead of blocking every message behind it.
+   */
+  async function commitIsolating(entries: readonly Entry[], results: readonly InspectResult[]): Promise<void> {
+    try {
+      await commit(entries, results, 3);
+      return;
+    } catch (error) {
+      if (entries.length > 1) {
+        log("warn", `a batch of ${entries.length} was refused (${String(error)}); committing its messages one by one`);
+        for (let i = 0; i < entries.length; i++) await commitIsolating(entries.slice(i, i + 1), results.slice(i, i + 1));
+        return;
+      }
+      // Wait until the store takes an empty commit: if it is down, nothing is judged a poison message.
+      await commitWithRetry({ events: [], quarantine: [], alerts: [] });
+      try {
+        await commit(entries, results, 3);
+      } catch (again) {
+        await quarantinePoison(entries[0], results[0], again);
+      }
+    }
+  }
+
+  async function quarantinePoison(entry: Entry | undefined, result: InspectResult | undefined, error: unknown): Promise<void> {
+    if (entry === undefined || result === undefined) return;
+    const v: ProtocolViolation = { reason: "store_rejected", step: "store", detail: `the store refused this message: ${String(error).slice(0, 500)}` };
+    const event = result.ok ? { id: result.event.id, seq: result.event.seq } : result.event;
+    await commitWithRetry({ events: [], quarantine: [quarantineOf(entry, v, event?.id ?? null)], alerts: [] });
+    countQuarantine("store_rejected");
+    if (event !== null) publishAcks([{ entry, ack: { ...event, payloadSha256: result.payloadSha256, result: "quarantined", reason: "store_rejected" } }], now());
+  }
+
+  async function commit(entries: readonly Entry[], results: readonly InspectResult[], maxAttempts: number): Promise<void> {
     const events: EventRecord[] = [];
     const eventEntries: { entry: Entry; id: string; seq: number; payloadSha256: string }[] = [];
     const quarantine: QuarantineRecord[] = [];
@@ -182,7 +217,6 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       if (result === undefined) return;
       if (!result.ok) {
         quarantine.push(quarantineOf(entry, result.violation, result.event?.id ?? null));
-        countQuarantine(result.violation.reason);
         if (result.event !== null) {
           acks.push({
             entry,
@@ -212,7 +246,8 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       }
     });
 
-    const outcome = await commitWithRetry({ events, quarantine, alerts });
+    const outcome = await commitWithRetry({ events, quarantine, alerts }, maxAttempts);
+    for (const q of quarantine) countQuarantine(q.reason);
     const conflicts: QuarantineRecord[] = [];
     outcome.events.forEach((stored, i) => {
       const e = eventEntries[i];
@@ -294,7 +329,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       const entries = pending.slice(0, limits.maxBatch);
       const results = await Promise.all(entries.map((e) => e.result));
       try {
-        await commit(entries, results);
+        await commitIsolating(entries, results);
       } catch (error) {
         // Only reachable while closing: leave the rest unacknowledged; boxes re-send it.
         log("error", `ingest stopped with ${pending.length} messages not stored: ${String(error)}`);
