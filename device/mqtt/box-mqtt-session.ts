@@ -1,0 +1,86 @@
+import mqtt, { type MqttClient } from "mqtt";
+import { boxTopic, PROTOCOL_VERSION, type StatusMessage } from "../../protocol/index.js";
+import type { EventPublisher } from "../ports.js";
+
+/**
+ * The box's MQTT session: persistent (clean start off) so acks queued while it was away reach it,
+ * with an `offline`/`last_will` status as its will (MQTT-3.1.2-8), `online` retained on every
+ * (re)connection, and its acks topic subscribed.
+ */
+export interface BoxMqttOptions {
+  readonly url: string;
+  readonly site: string;
+  readonly box: string;
+  readonly protocolVersion?: 4 | 5;
+  readonly agentVersion: string;
+  readonly health: () => StatusMessage["health"];
+  readonly onAck: (payload: Buffer) => void;
+  readonly publishTimeoutMs?: number;
+}
+
+export interface BoxMqttSession extends EventPublisher {
+  readonly client: MqttClient;
+  publishStatus(state: StatusMessage["state"], reason: StatusMessage["reason"]): Promise<void>;
+  /** Orderly shutdown: `offline`/`shutdown` retained, then disconnect (no will). */
+  close(): Promise<void>;
+}
+
+function status(options: BoxMqttOptions, state: StatusMessage["state"], reason: StatusMessage["reason"], health: StatusMessage["health"]): Buffer {
+  const message: StatusMessage = {
+    v: PROTOCOL_VERSION,
+    site: options.site,
+    box: options.box,
+    state,
+    reason,
+    at: new Date().toISOString(),
+    agentVersion: options.agentVersion,
+    health,
+  };
+  return Buffer.from(JSON.stringify(message));
+}
+
+export async function connectBoxSession(options: BoxMqttOptions): Promise<BoxMqttSession> {
+  const address = { site: options.site, box: options.box };
+  const version = options.protocolVersion ?? 5;
+  const client = mqtt.connect(options.url, {
+    clientId: `box-${options.box}`,
+    protocolVersion: version,
+    clean: false,
+    reconnectPeriod: 2000,
+    ...(version === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
+    will: { topic: boxTopic("status", address), payload: status(options, "offline", "last_will", null), qos: 1, retain: true },
+  });
+  client.on("message", (topic, payload) => {
+    if (topic === boxTopic("acks", address)) options.onAck(payload);
+  });
+  const publishStatus = async (state: StatusMessage["state"], reason: StatusMessage["reason"]): Promise<void> => {
+    await client.publishAsync(boxTopic("status", address), status(options, state, reason, options.health()), { qos: 1, retain: true });
+  };
+  client.on("connect", () => {
+    void publishStatus("online", "connected").catch(() => undefined);
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", () => resolve());
+    client.once("error", reject);
+  });
+  await client.subscribeAsync(boxTopic("acks", address), { qos: 1 });
+  const timeoutMs = options.publishTimeoutMs ?? 10_000;
+  return {
+    client,
+    publish(topic, payload) {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no PUBACK within ${timeoutMs} ms`)), timeoutMs);
+        client.publish(topic, payload, { qos: 1 }, (error) => {
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        });
+      });
+    },
+    publishStatus,
+    async close() {
+      await publishStatus("offline", "shutdown").catch(() => undefined);
+      await client.endAsync();
+    },
+  };
+}
