@@ -4,39 +4,18 @@ import { FrameDecoder, type DecodedItem } from "./frame-decoder.js";
 import { MAX_FRAME_BYTES } from "./frame-layout.js";
 import { baseMessageData, encodeResponse } from "./reader-responses.js";
 import { encodeCommand } from "./reader-commands.js";
+import { concatBytes, xorshift32 } from "./test-fixtures.js";
 
-/** xorshift32: a fixed seed keeps a failure reproducible; the failing seed is in the message. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 /** Bytes that steer the decoder into its interesting paths: preamble bytes, small and huge lengths. */
 const HOT = [0xaa, 0xaa, 0xaa, 0x96, 0x69, 0x00, 0x03, 0x04, 0x05, 0x08, 0x09, 0x0a, 0xff, 0x90, 0x9f];
 const BOUND = 2 * MAX_FRAME_BYTES;
 
 const VALID_STREAMS: readonly Uint8Array[] = [
-  concat([encodeCommand({ kind: "find_card" }), encodeResponse(0x9f, new Uint8Array(4)), encodeCommand({ kind: "select_card" }), encodeResponse(0x90, new Uint8Array(8))]),
-  concat([encodeCommand({ kind: "read_sam_id" }), encodeResponse(0x90, Uint8Array.from({ length: 16 }, (_, i) => i * 7)), encodeResponse(0x80)]),
-  concat([encodeCommand({ kind: "read_base" }), encodeResponse(0x90, baseMessageData(new Uint8Array(256).fill(0x20), Uint8Array.from({ length: 1024 }, (_, i) => (i * 31) & 0xff)))]),
+  concatBytes(encodeCommand({ kind: "find_card" }), encodeResponse(0x9f, new Uint8Array(4)), encodeCommand({ kind: "select_card" }), encodeResponse(0x90, new Uint8Array(8))),
+  concatBytes(encodeCommand({ kind: "read_sam_id" }), encodeResponse(0x90, Uint8Array.from({ length: 16 }, (_, i) => i * 7)), encodeResponse(0x80)),
+  concatBytes(encodeCommand({ kind: "read_base" }), encodeResponse(0x90, baseMessageData(new Uint8Array(256).fill(0x20), Uint8Array.from({ length: 1024 }, (_, i) => (i * 31) & 0xff)))),
 ];
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Every frame the decoder yields must be exactly the bytes of a valid frame at its offset in `input`. */
 function assertFramesGenuine(items: readonly DecodedItem[], input: Uint8Array, base: number): void {
@@ -85,7 +64,7 @@ describe("FrameDecoder under fuzzing", () => {
     // through one long-lived decoder, as a noisy line would deliver them; a flush every 64 inputs
     // stands for a reply timeout. The inputs are consecutive views of one buffer, so stream offsets
     // index it directly.
-    const next = rng(0x5eed);
+    const next = xorshift32(0x5eed);
     const noisy = new Uint8Array(12_000_000);
     for (let j = 0; j < noisy.length; j++) {
       if (next() % 4096 === 0) {

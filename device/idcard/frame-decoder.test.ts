@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeStream, FrameDecoder, type DecodedItem } from "./frame-decoder.js";
 import { MAX_FRAME_BYTES } from "./frame-layout.js";
-import { concatBytes, hexBytes } from "./test-bytes.js";
+import { concatBytes, hexBytes } from "./test-fixtures.js";
 
 // Golden frames copied from idcard-protocol.md ("Commands"), not produced by our encoder.
 const FIND_CARD = hexBytes("AA AA AA 96 69 00 03 20 01 22");

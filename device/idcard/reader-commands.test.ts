@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BAUD_RATES, COMMAND_KINDS, decodeRequestBody, encodeCommand, looksLikeRequest, type ReaderCommand } from "./reader-commands.js";
 import { decodeStream } from "./frame-decoder.js";
-import { hexBytes } from "./test-bytes.js";
+import { hexBytes } from "./test-fixtures.js";
 
 // Request frames copied from idcard-protocol.md's command table (checksums verified there by computation).
 const GOLDEN: readonly [ReaderCommand, string][] = [

@@ -7,7 +7,6 @@ import type { SamStatusCode } from "./sam-status.js";
 export const READER_ERROR_CODES = [
   "port_open_failed",
   "port_lost",
-  "write_failed",
   "timeout",
   "corrupt_reply",
   "bad_reply",
@@ -16,7 +15,6 @@ export const READER_ERROR_CODES = [
   "select_failed",
   "read_failed",
   "card_rejected",
-  "stopped",
 ] as const;
 export type ReaderErrorCode = (typeof READER_ERROR_CODES)[number];
 

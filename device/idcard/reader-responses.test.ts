@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { decodeStream } from "./frame-decoder.js";
+import { COMMAND_KINDS, type CommandKind } from "./reader-commands.js";
 import { baseMessageData, decodeResponseBody, encodeResponse } from "./reader-responses.js";
 import { parseSamId } from "./sam-id.js";
 import { SAM_STATUS_CODES, samStatus, sw3Of } from "./sam-status.js";
-import { hexBytes } from "./test-bytes.js";
+import { hexBytes } from "./test-fixtures.js";
 
 function body(hex: string): Uint8Array {
   const [item] = decodeStream(hexBytes(hex));
@@ -89,5 +90,37 @@ describe("reader responses", () => {
     for (const sw3 of table) expect(sw3Of(samStatus(sw3).code as Exclude<ReturnType<typeof samStatus>["code"], "unknown_status">)).toBe(sw3);
     expect(samStatus(0x66).message).toMatch(/not authorised/u);
     expect(samStatus(0x01)).toMatchObject({ code: "unknown_status", ok: false, message: "unknown SAM status 0x01" });
+  });
+});
+
+describe("every command's reply round-trips through encoder and decoder", () => {
+  const text = new Uint8Array(256).fill(0x20);
+  const photo = Uint8Array.from({ length: 1024 }, (_, i) => i & 0xff);
+  const address = new Uint8Array(70);
+  Buffer.from("北京".padEnd(35, " "), "utf16le").copy(address);
+  const cases: [CommandKind, number, Uint8Array, string][] = [
+    ["reset_sam", 0x90, new Uint8Array(0), "status_only"],
+    ["sam_status", 0x90, new Uint8Array(0), "status_only"],
+    ["read_sam_id", 0x90, Uint8Array.from({ length: 16 }, (_, i) => i), "sam_id"],
+    ["find_card", 0x9f, new Uint8Array(4), "card_found"],
+    ["select_card", 0x90, new Uint8Array(8), "card_selected"],
+    ["read_base", 0x90, baseMessageData(text, photo), "base_message"],
+    ["read_base_with_fingerprint", 0x90, baseMessageData(text, photo, new Uint8Array(1024)), "base_message"],
+    ["read_newest_address", 0x90, address, "newest_address"],
+    ["set_baud_rate", 0x90, new Uint8Array(0), "status_only"],
+    ["set_max_rf_frame", 0x90, new Uint8Array(0), "status_only"],
+  ];
+  it("covers every command kind", () => {
+    expect(new Set(cases.map(([kind]) => kind))).toEqual(new Set(COMMAND_KINDS));
+  });
+  it.each(cases)("%s", (kind, sw3, data, payloadKind) => {
+    const items = decodeStream(encodeResponse(sw3, data));
+    const [item] = items;
+    if (items.length !== 1 || item?.kind !== "frame") throw new Error("no single frame");
+    expect(item.frame.body).toEqual(Uint8Array.of(0, 0, sw3, ...data));
+    const decoded = decodeResponseBody(item.frame.body, kind);
+    expect(decoded).toMatchObject({ ok: true, response: { status: { sw3 }, payload: { kind: payloadKind } } });
+    // Every command's failure reply decodes to a status with no payload.
+    expect(decodeResponseBody(Uint8Array.of(0, 0, 0x41), kind)).toMatchObject({ ok: true, response: { status: { code: "card_read_failed" }, payload: { kind: "status_only" } } });
   });
 });

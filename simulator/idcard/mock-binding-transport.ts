@@ -34,12 +34,15 @@ class DisconnectedError extends Error {
 
 class VirtualReaderPort implements BindingPortInterface {
   private rejectRead: ((error: Error) => void) | undefined;
+  /** The host side's line rate; bytes sent at another rate than the reader's never make sense to it. */
+  private hostBaudRate: number;
 
   constructor(
     private readonly inner: MockPortBinding,
     private readonly reader: VirtualReader,
     private readonly isPlugged: () => boolean,
   ) {
+    this.hostBaudRate = inner.openOptions.baudRate;
     reader.connect((bytes) => {
       if (this.inner.isOpen) this.inner.emitData(Buffer.from(bytes));
     });
@@ -57,8 +60,9 @@ class VirtualReaderPort implements BindingPortInterface {
     this.reader.disconnect();
     const reject = this.rejectRead;
     this.rejectRead = undefined;
+    // The mock port stays open until serialport closes it in its disconnect path: closing it here
+    // would make serialport treat the failed read as a deliberate close and report nothing.
     reject?.(new DisconnectedError("device disconnected (virtual unplug)"));
-    if (this.inner.isOpen) void this.inner.close();
   }
 
   async close(): Promise<void> {
@@ -86,11 +90,13 @@ class VirtualReaderPort implements BindingPortInterface {
   async write(buffer: Buffer): Promise<void> {
     if (!this.isPlugged()) throw new DisconnectedError("device disconnected (virtual unplug)");
     await this.inner.write(buffer);
-    this.reader.receive(new Uint8Array(buffer));
+    // At mismatched rates the UART sees framing errors, not bytes: the reader hears nothing it can decode.
+    if (this.hostBaudRate === this.reader.baudRate) this.reader.receive(new Uint8Array(buffer));
   }
 
-  update(options: UpdateOptions): Promise<void> {
-    return this.inner.update(options);
+  async update(options: UpdateOptions): Promise<void> {
+    await this.inner.update(options);
+    this.hostBaudRate = options.baudRate;
   }
   set(options: SetOptions): Promise<void> {
     return this.inner.set(options);

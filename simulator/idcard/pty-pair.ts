@@ -36,7 +36,7 @@ export async function openPtyPair(options: PtyPairOptions = {}): Promise<PtyPair
   for (const link of [readerPath, hostPath]) rmSync(link, { force: true });
   const child = spawn(options.socat ?? "socat", [`pty,raw,echo=0,link=${readerPath}`, `pty,raw,echo=0,link=${hostPath}`], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   const deadline = Date.now() + (options.timeoutMs ?? 5000);

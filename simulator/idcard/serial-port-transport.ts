@@ -19,11 +19,29 @@ export interface ReaderPortOptions {
   readonly baudRate?: number;
   /** The serial binding (default: the platform's, through `serialport`). */
   readonly binding?: SerialBinding;
+  /**
+   * Pace both directions at the line rate (10 bits a byte, 8N1), as a real UART does. A pty moves
+   * bytes as fast as memory, so without pacing a pty link is faster than any real reader.
+   */
+  readonly paceAtBaudRate?: boolean;
+}
+
+/** Delivers byte chunks no faster than `baudRate` would carry them. */
+function pacedLine(baudRate: () => number, deliver: (bytes: Uint8Array) => void): (bytes: Uint8Array) => void {
+  let lineFreeAt = 0;
+  return (bytes) => {
+    const now = performance.now();
+    const done = Math.max(now, lineFreeAt) + (bytes.length * 10 * 1000) / baudRate();
+    lineFreeAt = done;
+    setTimeout(() => deliver(bytes), done - now);
+  };
 }
 
 export function attachVirtualReaderToPort(reader: VirtualReader, options: ReaderPortOptions): ReaderPortTransport {
   const port = new SerialPortStream({ binding: options.binding ?? SerialPort.binding, path: options.path, baudRate: options.baudRate ?? 115200, autoOpen: false });
-  port.on("data", (chunk: Buffer) => reader.receive(new Uint8Array(chunk)));
+  const pace = options.paceAtBaudRate === true;
+  const toReader = pace ? pacedLine(() => reader.baudRate, (bytes) => reader.receive(bytes)) : (bytes: Uint8Array) => reader.receive(bytes);
+  port.on("data", (chunk: Buffer) => toReader(new Uint8Array(chunk)));
   port.on("error", () => undefined);
   port.on("close", () => reader.disconnect());
   const ready = new Promise<void>((resolve, reject) => {
@@ -32,7 +50,10 @@ export function attachVirtualReaderToPort(reader: VirtualReader, options: Reader
         reject(error);
         return;
       }
-      reader.connect((bytes) => port.write(Buffer.from(bytes)));
+      const write = (bytes: Uint8Array): void => {
+        if (port.isOpen) port.write(Buffer.from(bytes));
+      };
+      reader.connect(pace ? pacedLine(() => reader.baudRate, write) : write);
       reader.onBaudRateChange = (baudRate) => port.update({ baudRate }, () => undefined);
       resolve();
     });

@@ -209,8 +209,9 @@ export class VirtualReader {
         if (this.card === null || !this.selected) return encodeResponse(sw3Of("card_read_failed"));
         const { card, photo, fingerprint } = this.card;
         const data = command.kind === "read_base" ? baseMessageData(encodeCardText(card), photo) : baseMessageData(encodeCardText(card), photo, fingerprint);
+        // The card stays selected, so a host may repeat a read whose reply it lost without a new
+        // find/select ([?]: real SAMs may insist on find/select again; the driver copes either way).
         if (this.findAfterRead === "not_found_until_replaced") this.findable = false;
-        this.selected = false;
         return encodeResponse(sw3Of("success"), data);
       }
       case "read_newest_address": {
