@@ -46,7 +46,7 @@ export function chipToImage(rightEye: Point, leftEye: Point, size: number): { a:
 }
 
 /** Samples the aligned chip (RGB, `size` x `size`) into `out`, which is reused between calls. */
-export function alignFace(image: RgbImage, rightEye: Point, leftEye: Point, size: number, out = new Uint8Array(size * size * 3)): Uint8Array {
+export function alignFace(image: RgbImage, rightEye: Point, leftEye: Point, size: number, out: Uint8Array = new Uint8Array(size * size * 3)): Uint8Array {
   const { a, b, tx, ty } = chipToImage(rightEye, leftEye, size);
   const { data, width, height } = image;
   const stride = width * 3;

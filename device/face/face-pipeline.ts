@@ -1,0 +1,115 @@
+import sharp from "sharp";
+import { alignFace } from "./face-aligner.js";
+import type { FaceDetector } from "./face-detector.js";
+import { euclideanDistance, type FaceEmbedder } from "./face-embedder.js";
+import { DEFAULT_QUALITY, judgeChip, judgeDetections, type QualityRejection, type QualityThresholds, type QualityVerdict } from "./quality-gates.js";
+import type { FaceTemplate, TemplateStore } from "./template-store.js";
+
+/**
+ * detect → quality gates → align → embed, and on top of it enrolment (several good frames averaged
+ * into a template, with a search for the same face under another card) and verification (a burst of
+ * frames, the best evidence within a time budget). Liveness joins the decision in a later slice.
+ */
+export interface FrameAnalysis {
+  readonly verdict: QualityVerdict;
+  readonly descriptor: Float32Array | null;
+}
+
+export type EnrolmentResult =
+  | { readonly ok: true; readonly template: FaceTemplate; readonly duplicateOf: readonly { personRef: string; distance: number }[] }
+  | { readonly ok: false; readonly reason: "too_few_good_frames" | "inconsistent_frames"; readonly goodFrames: number; readonly rejections: readonly QualityRejection[] };
+
+export type VerificationResult =
+  | { readonly outcome: "verified" | "face_mismatch"; readonly distance: number; readonly threshold: number; readonly framesUsed: number; readonly model: string }
+  | { readonly outcome: "no_face"; readonly coaching: QualityRejection | null; readonly framesUsed: number }
+  | { readonly outcome: "not_enrolled"; readonly framesUsed: 0 };
+
+export interface FacePipelineOptions {
+  readonly quality?: QualityThresholds;
+  readonly matchThreshold?: number;
+  readonly minEnrolmentFrames?: number;
+}
+
+export class FacePipeline {
+  readonly model: string;
+  private readonly threshold: number;
+  private readonly chip: Uint8Array;
+
+  constructor(
+    private readonly detector: FaceDetector,
+    private readonly embedder: FaceEmbedder,
+    private readonly options: FacePipelineOptions = {},
+  ) {
+    this.model = `${embedder.manifest.id}@${embedder.manifest.version}`;
+    this.threshold = options.matchThreshold ?? embedder.manifest.thresholds.matchDistance ?? 0.6;
+    this.chip = new Uint8Array(embedder.chipSize * embedder.chipSize * 3);
+  }
+
+  async analyse(frame: Buffer): Promise<FrameAnalysis> {
+    const { data, info } = await sharp(frame).toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    const quality = this.options.quality ?? DEFAULT_QUALITY;
+    const detected = judgeDetections(await this.detector.detect(frame), info.width, quality);
+    if (!detected.ok) return { verdict: detected, descriptor: null };
+    const [rightEye, leftEye] = detected.face.keypoints;
+    if (rightEye === undefined || leftEye === undefined) return { verdict: { ok: false, reason: "no_face", measures: null }, descriptor: null };
+    alignFace({ data, width: info.width, height: info.height }, rightEye, leftEye, this.embedder.chipSize, this.chip);
+    const verdict = judgeChip(detected, this.chip, this.embedder.chipSize, quality);
+    return { verdict, descriptor: verdict.ok ? await this.embedder.embed(this.chip) : null };
+  }
+
+  async enrol(frames: readonly Buffer[], personRef: string, store: TemplateStore, now = Date.now()): Promise<EnrolmentResult> {
+    const descriptors: Float32Array[] = [];
+    const rejections: QualityRejection[] = [];
+    for (const frame of frames) {
+      const analysis = await this.analyse(frame);
+      if (analysis.descriptor !== null) descriptors.push(analysis.descriptor);
+      else if (!analysis.verdict.ok) rejections.push(analysis.verdict.reason);
+    }
+    const minFrames = this.options.minEnrolmentFrames ?? 3;
+    if (descriptors.length < minFrames) return { ok: false, reason: "too_few_good_frames", goodFrames: descriptors.length, rejections };
+    const mean = new Float32Array(descriptors[0]?.length ?? 0);
+    for (const d of descriptors) d.forEach((v, i) => (mean[i] = (mean[i] ?? 0) + v / descriptors.length));
+    // Frames of two different people must not average into one template: every pair of frames must
+    // be close. The margin (1.25 x the match threshold) spares one person's ordinary variation (LFW
+    // photos of one person taken years apart stay under 0.65) and catches a second person (0.8+).
+    const spread = Math.max(0, ...descriptors.flatMap((d, i) => descriptors.slice(i + 1).map((e) => euclideanDistance(d, e))));
+    if (spread > 1.25 * this.threshold) {
+      return { ok: false, reason: "inconsistent_frames", goodFrames: descriptors.length, rejections };
+    }
+    const duplicateOf = store
+      .all(this.model)
+      .filter((t) => t.personRef !== personRef)
+      .map((t) => ({ personRef: t.personRef, distance: euclideanDistance(t.descriptor, mean) }))
+      .filter((t) => t.distance < this.threshold)
+      .sort((a, b) => a.distance - b.distance);
+    const template: FaceTemplate = { personRef, model: this.model, descriptor: mean, frames: descriptors.length, enrolledAt: now };
+    store.put(template);
+    return { ok: true, template, duplicateOf };
+  }
+
+  /** Looks at frames in order until one matches or the budget is spent; decides on the closest good one. */
+  async verify(frames: readonly Buffer[], personRef: string, store: TemplateStore, budgetMs = 1500): Promise<VerificationResult> {
+    const template = store.get(personRef, this.model);
+    if (template === undefined) return { outcome: "not_enrolled", framesUsed: 0 };
+    const started = performance.now();
+    let best = Number.POSITIVE_INFINITY;
+    let used = 0;
+    const rejections = new Map<QualityRejection, number>();
+    for (const frame of frames) {
+      if (used > 0 && performance.now() - started > budgetMs) break;
+      used++;
+      const analysis = await this.analyse(frame);
+      if (analysis.descriptor === null) {
+        if (!analysis.verdict.ok) rejections.set(analysis.verdict.reason, (rejections.get(analysis.verdict.reason) ?? 0) + 1);
+        continue;
+      }
+      best = Math.min(best, euclideanDistance(analysis.descriptor, template.descriptor));
+      if (best < this.threshold) break;
+    }
+    if (best === Number.POSITIVE_INFINITY) {
+      const coaching = [...rejections.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+      return { outcome: "no_face", coaching, framesUsed: used };
+    }
+    return { outcome: best < this.threshold ? "verified" : "face_mismatch", distance: best, threshold: this.threshold, framesUsed: used, model: this.model };
+  }
+}
