@@ -9,7 +9,7 @@ export interface ModelRecipe {
   readonly manifest: Omit<ModelManifest, "manifestVersion" | "sha256" | "bytes" | "source"> & {
     readonly source: Omit<ModelManifest["source"], "sha256" | "version">;
   };
-  readonly conversion: "copy" | "dlib-resnet";
+  readonly conversion: "copy" | "dlib-resnet" | "landmark68";
 }
 
 export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
@@ -65,6 +65,26 @@ export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
       // face-api's customary match threshold on Euclidean distance; calibrated per deployment.
       thresholds: { matchDistance: 0.6 },
       parameters: { chipSize: 150, weightsManifest: "model/face_recognition_model-weights_manifest.json" },
+    },
+  },
+  {
+    conversion: "landmark68",
+    manifest: {
+      id: "face-landmark-68",
+      version: "1",
+      task: "face_landmarks",
+      file: "face-landmark-68.onnx",
+      source: {
+        package: "@vladmandic/face-api",
+        file: "model/face_landmark_68_model.bin",
+        conversion:
+          "graph rebuilt from face-api's FaceLandmark68Net (dense blocks of depthwise-separable convolutions, TF 'same' padding kept asymmetric); uint8 weights dequantised; filters to OIHW; normalisation inside the graph",
+      },
+      licence: { spdx: "MIT", note: "face-api (Vladimir Mandic, Vincent Mühler), MIT." },
+      input: { name: "image", shape: [1, 112, 112, 3], layout: "NHWC", colour: "rgb", scale: 1, offset: 0 },
+      outputs: [{ name: "landmarks", shape: [1, 136], meaning: "68 points (x, y) interleaved, as fractions of the input side (iBUG 300-W order)" }],
+      thresholds: {},
+      parameters: { inputSize: 112, weightsManifest: "model/face_landmark_68_model-weights_manifest.json" },
     },
   },
 ];

@@ -1,4 +1,5 @@
 import { OnnxGraph } from "../onnx-graph.js";
+import { hwioToOihw } from "../tfjs-layout.js";
 import type { NamedTensor } from "./face-api-weights.js";
 
 /**
@@ -22,19 +23,6 @@ function tensor(weights: Weights, name: string): NamedTensor {
   return t;
 }
 
-/** HWIO filters times a per-output-channel scale, reordered to ONNX's OIHW. */
-function foldedFilters(filters: NamedTensor, scale: Float32Array): { dims: number[]; values: Float32Array } {
-  const [h = 0, w = 0, i = 0, o = 0] = filters.shape;
-  const out = new Float32Array(o * i * h * w);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let c = 0; c < i; c++)
-        for (let k = 0; k < o; k++) {
-          out[((k * i + c) * h + y) * w + x] = (filters.values[((y * w + x) * i + c) * o + k] ?? 0) * (scale[k] ?? 0);
-        }
-  return { dims: [o, i, h, w], values: out };
-}
-
 interface Shape {
   channels: number;
   size: number;
@@ -48,7 +36,7 @@ export function buildDlibResnet(weights: Weights): Buffer {
     const bias = tensor(weights, `${prefix}/conv/bias`).values;
     const scale = tensor(weights, `${prefix}/scale/weights`).values;
     const shift = tensor(weights, `${prefix}/scale/biases`).values;
-    const folded = foldedFilters(filters, scale);
+    const folded = hwioToOihw(filters, scale);
     const foldedBias = bias.map((b, k) => b * (scale[k] ?? 0) + (shift[k] ?? 0));
     const kernel = folded.dims[2] ?? 0;
     const pad = same ? Math.floor(kernel / 2) : 0;

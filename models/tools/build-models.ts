@@ -5,6 +5,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDlibResnet } from "../dlib-resnet/dlib-resnet-graph.js";
 import { readTfjsWeights } from "../dlib-resnet/face-api-weights.js";
+import { buildLandmark68 } from "../face-landmarks/landmark68-graph.js";
 import { MODEL_CATALOGUE, type ModelRecipe } from "../model-catalogue.js";
 import { ModelManifest } from "../model-manifest.js";
 
@@ -30,10 +31,12 @@ function convert(recipe: ModelRecipe, root: string, source: Buffer): Buffer {
   switch (recipe.conversion) {
     case "copy":
       return source;
-    case "dlib-resnet": {
+    case "dlib-resnet":
+    case "landmark68": {
       const manifestFile = recipe.manifest.parameters.weightsManifest;
       if (typeof manifestFile !== "string") throw new Error(`${recipe.manifest.id}: weightsManifest parameter missing`);
-      return buildDlibResnet(readTfjsWeights(dirname(join(root, manifestFile)), basename(manifestFile)));
+      const weights = readTfjsWeights(dirname(join(root, manifestFile)), basename(manifestFile));
+      return recipe.conversion === "dlib-resnet" ? buildDlibResnet(weights) : buildLandmark68(weights);
     }
   }
 }

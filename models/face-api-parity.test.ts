@@ -21,14 +21,19 @@ interface FaceApi {
     ready(): Promise<void>;
     tensor3d(values: Int32Array, shape: [number, number, number], dtype: "int32"): Tensor3D;
   };
-  nets: { faceRecognitionNet: { loadFromDisk(dir: string): Promise<void>; computeFaceDescriptor(input: Tensor3D): Promise<Float32Array> } };
+  nets: {
+    faceRecognitionNet: { loadFromDisk(dir: string): Promise<void>; computeFaceDescriptor(input: Tensor3D): Promise<Float32Array> };
+    faceLandmark68Net: { loadFromDisk(dir: string): Promise<void>; detectLandmarks(input: Tensor3D): Promise<{ positions: { x: number; y: number }[] }> };
+  };
 }
 
 const faceApiDir = dirname(require.resolve("@vladmandic/face-api/package.json"));
-const BUILT = fileURLToPath(new URL("../build/dlib-resnet-v1.onnx", import.meta.url));
-const LFW = fileURLToPath(new URL("../../../shared/faces/lfw/", import.meta.url));
+const BUILT = fileURLToPath(new URL("./build/dlib-resnet-v1.onnx", import.meta.url));
+const LFW = fileURLToPath(new URL("../../shared/faces/lfw/", import.meta.url));
 let faceApi: FaceApi;
 let session: ort.InferenceSession;
+let landmarks: ort.InferenceSession;
+const BUILT_LANDMARKS = fileURLToPath(new URL("./build/face-landmark-68.onnx", import.meta.url));
 
 beforeAll(async () => {
   faceApi = require("@vladmandic/face-api/dist/face-api.node-wasm.js") as FaceApi;
@@ -37,16 +42,25 @@ beforeAll(async () => {
   await faceApi.tf.setBackend("wasm");
   await faceApi.tf.ready();
   await faceApi.nets.faceRecognitionNet.loadFromDisk(join(faceApiDir, "model"));
+  await faceApi.nets.faceLandmark68Net.loadFromDisk(join(faceApiDir, "model"));
   session = await ort.InferenceSession.create(readFileSync(BUILT), { intraOpNumThreads: 1, logSeverityLevel: 3 });
+  landmarks = await ort.InferenceSession.create(readFileSync(BUILT_LANDMARKS), { intraOpNumThreads: 1, logSeverityLevel: 3 });
 }, 60_000);
 
 afterAll(async () => {
   await session.release();
+  await landmarks.release();
 });
 
-describe("dlib ResNet: ONNX on onnxruntime-node against face-api on TF.js (WASM)", () => {
+function samplePeople(): string[] {
+  return readdirSync(LFW)
+    .sort()
+    .filter((_, i) => i % 200 === 0);
+}
+
+describe("rebuilt models on onnxruntime-node against face-api on TF.js (WASM)", () => {
   it("gives the same descriptor for real faces: max |difference| under 1e-4, cosine above 0.99999", { timeout: 120_000 }, async () => {
-    const people = readdirSync(LFW).sort().filter((_, i) => i % 200 === 0);
+    const people = samplePeople();
     expect(people.length).toBeGreaterThanOrEqual(10);
     for (const person of people) {
       const image = join(LFW, person, readdirSync(join(LFW, person)).sort()[0] ?? "");
@@ -70,6 +84,23 @@ describe("dlib ResNet: ONNX on onnxruntime-node against face-api on TF.js (WASM)
       }
       expect(maxDiff, person).toBeLessThan(1e-4);
       expect(dot / Math.sqrt(a * b), person).toBeGreaterThan(0.99999);
+    }
+  });
+
+  it("gives the same 68 landmarks as face-api's FaceLandmark68Net: within 1e-3 px on a 112 px face", { timeout: 120_000 }, async () => {
+    for (const person of samplePeople()) {
+      const image = join(LFW, person, readdirSync(join(LFW, person)).sort()[0] ?? "");
+      const pixels = await sharp(image).extract({ left: 60, top: 60, width: 130, height: 130 }).resize(112, 112).toColourspace("srgb").raw().toBuffer();
+      const input = faceApi.tf.tensor3d(Int32Array.from(pixels), [112, 112, 3], "int32");
+      const reference = (await faceApi.nets.faceLandmark68Net.detectLandmarks(input)).positions;
+      input.dispose();
+      const out = (await landmarks.run({ image: new ort.Tensor("float32", Float32Array.from(pixels), [1, 112, 112, 3]) })).landmarks?.data as Float32Array;
+      expect(reference).toHaveLength(68);
+      let maxDiff = 0;
+      reference.forEach((p, i) => {
+        maxDiff = Math.max(maxDiff, Math.abs(p.x - (out[2 * i] ?? 0) * 112), Math.abs(p.y - (out[2 * i + 1] ?? 0) * 112));
+      });
+      expect(maxDiff, person).toBeLessThan(1e-3);
     }
   });
 });
