@@ -19,21 +19,21 @@ const PADDING = 0.25;
 const RIGHT_EYE = { x: (0.1206 + 0.3341) / 2, y: (0.2137 + 0.2291) / 2 };
 const LEFT_EYE = { x: (0.8596 + 0.6461) / 2, y: (0.2135 + 0.229) / 2 };
 
-export function chipPoint(t: Point, size: number): Point {
-  return { x: (size * (PADDING + t.x)) / (1 + 2 * PADDING), y: (size * (PADDING + t.y)) / (1 + 2 * PADDING) };
+export function chipPoint(t: Point, size: number, padding = PADDING): Point {
+  return { x: (size * (padding + t.x)) / (1 + 2 * padding), y: (size * (padding + t.y)) / (1 + 2 * padding) };
 }
 
 /** Where the subject's right and left eye centres go in a chip of `size` pixels. */
-export function chipEyes(size: number): { right: Point; left: Point } {
-  return { right: chipPoint(RIGHT_EYE, size), left: chipPoint(LEFT_EYE, size) };
+export function chipEyes(size: number, padding = PADDING): { right: Point; left: Point } {
+  return { right: chipPoint(RIGHT_EYE, size, padding), left: chipPoint(LEFT_EYE, size, padding) };
 }
 
 /**
  * The chip-to-image map (x, y) → (a x − b y + tx, b x + a y + ty) that takes the chip's eye centres
  * onto the detected ones.
  */
-export function chipToImage(rightEye: Point, leftEye: Point, size: number): { a: number; b: number; tx: number; ty: number } {
-  const target = chipEyes(size);
+export function chipToImage(rightEye: Point, leftEye: Point, size: number, padding = PADDING): { a: number; b: number; tx: number; ty: number } {
+  const target = chipEyes(size, padding);
   const dx = target.left.x - target.right.x;
   const dy = target.left.y - target.right.y;
   const sx = leftEye.x - rightEye.x;
@@ -46,8 +46,15 @@ export function chipToImage(rightEye: Point, leftEye: Point, size: number): { a:
 }
 
 /** Samples the aligned chip (RGB, `size` x `size`) into `out`, which is reused between calls. */
-export function alignFace(image: RgbImage, rightEye: Point, leftEye: Point, size: number, out: Uint8Array = new Uint8Array(size * size * 3)): Uint8Array {
-  const { a, b, tx, ty } = chipToImage(rightEye, leftEye, size);
+export function alignFace(
+  image: RgbImage,
+  rightEye: Point,
+  leftEye: Point,
+  size: number,
+  out: Uint8Array = new Uint8Array(size * size * 3),
+  padding = PADDING,
+): Uint8Array {
+  const { a, b, tx, ty } = chipToImage(rightEye, leftEye, size, padding);
   const { data, width, height } = image;
   const stride = width * 3;
   for (let v = 0; v < size; v++) {

@@ -1,0 +1,47 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import ort from "onnxruntime-node";
+import { ModelManifest } from "../../models/model-manifest.js";
+import type { Point } from "./blazeface-decoder.js";
+import { FaceModelError } from "./face-detector.js";
+
+/**
+ * 68 facial landmarks (iBUG 300-W order) on an aligned chip, for the liveness challenge: eye
+ * openness for a blink, and yaw for a head turn. One session, loaded once; one input buffer.
+ */
+export class FaceLandmarker {
+  private readonly input: Float32Array;
+  readonly chipSize: number;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly manifest: ModelManifest,
+  ) {
+    const [, size] = manifest.input.shape;
+    if (size === undefined) throw new FaceModelError("unexpected_model", `${manifest.id}: input shape missing`);
+    this.chipSize = size;
+    this.input = new Float32Array(size * size * 3);
+  }
+
+  static async load(manifestPath: string, onnxPath: string, threads = 1): Promise<FaceLandmarker> {
+    const manifest = ModelManifest.parse(JSON.parse(readFileSync(manifestPath, "utf8")));
+    const bytes = readFileSync(onnxPath);
+    if (createHash("sha256").update(bytes).digest("hex") !== manifest.sha256) {
+      throw new FaceModelError("checksum_mismatch", `${onnxPath}: checksum differs from the manifest's`);
+    }
+    return new FaceLandmarker(await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, logSeverityLevel: 3 }), manifest);
+  }
+
+  /** The 68 points in chip pixels. */
+  async landmarks(chip: Uint8Array): Promise<Point[]> {
+    for (let i = 0; i < chip.length; i++) this.input[i] = chip[i] ?? 0;
+    const outputs = await this.session.run({ [this.manifest.input.name]: new ort.Tensor("float32", this.input, this.manifest.input.shape) });
+    const data = outputs.landmarks?.data as Float32Array | undefined;
+    if (data === undefined) throw new FaceModelError("unexpected_model", `${this.manifest.id}: no landmarks output`);
+    return Array.from({ length: 68 }, (_, i) => ({ x: (data[2 * i] ?? 0) * this.chipSize, y: (data[2 * i + 1] ?? 0) * this.chipSize }));
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
