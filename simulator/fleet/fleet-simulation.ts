@@ -94,7 +94,7 @@ class AckLedger {
   }
 
   private mismatch(entry: AckEntry, box: string, expected: SimulationMismatch["expected"]): void {
-    const got = entry.result === "quarantined" ? `quarantined:${entry.reason ?? "?"}` : entry.result;
+    const got = entry.result === "quarantined" ? `quarantined:${entry.reason}` : entry.result;
     this.mismatches.push({ id: entry.id, box, expected, got });
   }
 }
