@@ -1,26 +1,16 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { testBox } from "../test/fixtures/signed-events.js";
+import { runCarewitness, type CliResult } from "./cli-process.js";
 
 /** The technicians' side of the CLI, run as a person runs it: a process per command. */
-const run = promisify(execFile);
-const CLI = fileURLToPath(new URL("./carewitness.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "cw-cli-"));
 const db = join(dir, "gateway.db");
 
-async function carewitness(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", CLI, ...args, "--sqlite", db]);
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
+function carewitness(...args: string[]): Promise<CliResult> {
+  return runCarewitness([...args, "--sqlite", db]);
 }
 
 afterAll(() => {

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { billingCommands } from "./commands/billing-commands.js";
 import { demoCommand } from "./commands/demo-command.js";
 import { deviceCommands } from "./commands/device-commands.js";
 import { gatewayCommand } from "./commands/gateway-command.js";
+import { readerCommand } from "./commands/reader-commands.js";
+import { reconcileCommand } from "./commands/reconcile-command.js";
 import { simulateCommand } from "./commands/simulate-command.js";
 import { tokenCommands } from "./commands/token-commands.js";
 
@@ -15,6 +18,9 @@ const program = new Command()
   .addCommand(simulateCommand())
   .addCommand(deviceCommands())
   .addCommand(tokenCommands())
+  .addCommand(readerCommand())
+  .addCommand(reconcileCommand())
+  .addCommand(billingCommands())
   .addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -73,6 +73,12 @@ export const GatewayConfig = z.strictObject({
   mqtt: MqttConfig.default(MqttConfig.parse({})),
   ingest: IngestConfig.default(IngestConfig.parse({})),
   http: HttpConfig.default(HttpConfig.parse({})),
+  pseudonymKey: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{2}){32,}$/, "pseudonym key: at least 32 bytes as hex")
+    .nullable()
+    .default(null)
+    .describe("The deployment pseudonym key (hex): billing imports hash ID numbers under it; without it POST /api/v1/billing is refused."),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 export type GatewayConfigInput = z.input<typeof GatewayConfig>;

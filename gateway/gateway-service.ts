@@ -125,6 +125,7 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
     const startedAt = Date.now();
     const api = await buildGatewayApi({
       store,
+      pseudonymKey: config.pseudonymKey === null ? null : Buffer.from(config.pseudonymKey, "hex"),
       onDeviceChanged: (box) => {
         directory.invalidate(box);
       },

@@ -17,6 +17,7 @@ interface GatewayFlags {
   gatewayId?: string;
   workers?: number;
   maxBatch: number;
+  pseudonymKey?: string;
   quiet?: boolean;
 }
 
@@ -33,6 +34,7 @@ export function gatewayCommand(): Command {
     .addOption(new Option("--gateway-id <id>", "name of this instance").env("CAREWITNESS_GATEWAY_ID"))
     .addOption(new Option("--workers <n>", "signature-verification worker threads (default: one per core)").argParser(parseIntOption("--workers")))
     .addOption(new Option("--max-batch <n>", "most events stored per transaction").argParser(parseIntOption("--max-batch")).default(500))
+    .addOption(new Option("--pseudonym-key <hex>", "deployment pseudonym key, for billing imports over the API").env("CAREWITNESS_PSEUDONYM_KEY"))
     .option("--quiet", "log warnings and errors only");
   addStoreOptions(command);
   return command.action(async (flags: GatewayFlags) => {
@@ -52,6 +54,7 @@ export function gatewayCommand(): Command {
           sessionExpirySeconds: flags.sessionExpiry,
         },
         http: { host: flags.httpHost, port: flags.httpPort },
+        ...(flags.pseudonymKey === undefined ? {} : { pseudonymKey: flags.pseudonymKey }),
         ingest: { maxBatch: flags.maxBatch, ...(flags.workers === undefined ? {} : { verifyWorkers: flags.workers }) },
       },
       log,

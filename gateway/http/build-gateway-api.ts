@@ -12,6 +12,7 @@ import type { GatewayStore } from "../store/gateway-store.js";
 import { authenticate } from "./api-auth.js";
 import { ApiError } from "./api-error.js";
 import { alertRoutes } from "./routes/alert-routes.js";
+import { billingRoutes } from "./routes/billing-routes.js";
 import { deviceRoutes } from "./routes/device-routes.js";
 import { eventRoutes } from "./routes/event-routes.js";
 import { quarantineRoutes } from "./routes/quarantine-routes.js";
@@ -25,6 +26,8 @@ export interface GatewayApiOptions {
   readonly store: GatewayStore;
   readonly health: () => Record<string, unknown>;
   readonly onDeviceChanged?: (box: string) => void;
+  /** The deployment pseudonym key, for hashing ID numbers in billing imports; null: imports are refused. */
+  readonly pseudonymKey?: Uint8Array | null;
   readonly logger?: boolean;
 }
 
@@ -76,6 +79,7 @@ export async function buildGatewayApi(options: GatewayApiOptions): Promise<Fasti
       await api.register(eventRoutes, { store: options.store });
       await api.register(quarantineRoutes, { store: options.store });
       await api.register(alertRoutes, { store: options.store });
+      await api.register(billingRoutes, { store: options.store, pseudonymKey: options.pseudonymKey ?? null });
     },
     { prefix: "/api/v1" },
   );

@@ -1,6 +1,6 @@
-import type { AlertFilter, EventFilter, QuarantineFilter } from "./gateway-store.js";
+import type { AlertFilter, BilledItemFilter, EventFilter, QuarantineFilter } from "./gateway-store.js";
 import { type PagePosition } from "./page-cursor.js";
-import { ALERT_COLUMNS, EVENT_COLUMNS, QUARANTINE_COLUMNS } from "./store-rows.js";
+import { ALERT_COLUMNS, BILLED_ITEM_COLUMNS, EVENT_COLUMNS, QUARANTINE_COLUMNS } from "./store-rows.js";
 
 /**
  * The listing queries (filters, keyset pages, counts) as SQL text shared by both stores: the two
@@ -72,6 +72,21 @@ export function alertListing(filter: AlertFilter): Listing {
       ["kind", "=", filter.kind],
       ["raised_at", ">=", filter.from],
       ["raised_at", "<", filter.to],
+    ],
+  };
+}
+
+export function billedItemListing(filter: BilledItemFilter): Listing {
+  return {
+    table: "billed_items",
+    columns: BILLED_ITEM_COLUMNS,
+    timeColumn: "service_at",
+    conditions: [
+      ["institution", "=", filter.institution],
+      ["patient_ref", "=", filter.patientRef],
+      ["category", "=", filter.category],
+      ["service_at", ">=", filter.from],
+      ["service_at", "<", filter.to],
     ],
   };
 }

@@ -183,6 +183,39 @@ export interface SequenceStats {
   readonly missing: number;
 }
 
+/**
+ * A billed line as stored: the validated BilledItem (gateway/billing) as JSON in `body`, with the
+ * columns listings filter on. The raw ID number was hashed on import and never reaches the store.
+ */
+export interface BilledItemRecord {
+  /** `institution/lineId`: line ids are unique per institution, the idempotency key of a line. */
+  readonly id: string;
+  readonly institution: string;
+  readonly lineId: string;
+  readonly patientRef: string;
+  readonly category: string;
+  /** The billed start, or for a line without one the start of its CST service date; ms since epoch. */
+  readonly serviceAt: number;
+  /** SHA-256 hex of `body`: the same line imported again is a duplicate, another body a conflict. */
+  readonly bodyHash: string;
+  readonly body: string;
+  readonly importedAt: number;
+}
+
+export type BilledItemStoreOutcome =
+  | { readonly result: "stored" }
+  | { readonly result: "duplicate" }
+  | { readonly result: "conflict"; readonly detail: string };
+
+export interface BilledItemFilter {
+  readonly institution?: string | undefined;
+  readonly patientRef?: string | undefined;
+  readonly category?: string | undefined;
+  /** Inclusive lower / exclusive upper bound on serviceAt, ms since epoch. */
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
+}
+
 export type ApiRole = "admin" | "supervisor" | "hospital";
 export const API_ROLES: readonly ApiRole[] = ["admin", "supervisor", "hospital"];
 
@@ -222,6 +255,15 @@ export interface GatewayStore {
   queryAlerts(filter: AlertFilter, page: PageRequest): Promise<Page<StoredAlert>>;
   unpublishedAlerts(limit: number): Promise<readonly StoredAlert[]>;
   markAlertsPublished(ids: readonly string[], at: number): Promise<void>;
+
+  /**
+   * Stores billed lines in one transaction; one outcome per input, in input order. A line already
+   * stored (by id) with the same body is a duplicate, with another body a conflict that keeps the
+   * stored one: importing the same file twice changes nothing.
+   */
+  storeBilledItems(items: readonly BilledItemRecord[]): Promise<readonly BilledItemStoreOutcome[]>;
+  /** Billed lines newest first by (serviceAt, id), keyset-paged. */
+  queryBilledItems(filter: BilledItemFilter, page: PageRequest): Promise<Page<BilledItemRecord>>;
 
   createApiToken(token: ApiTokenRecord): Promise<void>;
   findApiToken(tokenHash: string): Promise<ApiTokenRecord | undefined>;

@@ -3,6 +3,7 @@ import { decideRegistration } from "./device-registration.js";
 import { classifyUnstored, storedEventIds } from "./event-outcome.js";
 import {
   alertListing,
+  billedItemListing,
   countSql,
   eventListing,
   pageSql,
@@ -14,6 +15,9 @@ import {
 } from "./filter-sql.js";
 import type {
   AlertFilter,
+  BilledItemFilter,
+  BilledItemRecord,
+  BilledItemStoreOutcome,
   AlertRecord,
   ApiTokenRecord,
   Device,
@@ -41,6 +45,10 @@ import { PG_MIGRATIONS } from "./pg-migrations.js";
 import { StoreError } from "./store-error.js";
 import {
   ALERT_COLUMNS,
+  BILLED_ITEM_COLUMNS,
+  billedItemFromRow,
+  billedItemOutcome,
+  billedItemValues,
   ALERT_INSERT_COLUMNS,
   alertFromRow,
   alertValues,
@@ -323,6 +331,45 @@ class PgGatewayStore implements GatewayStore {
       ids,
       at,
     ]);
+  }
+
+  async storeBilledItems(items: readonly BilledItemRecord[]): Promise<readonly BilledItemStoreOutcome[]> {
+    if (items.length === 0) return [];
+    const client = await this.pool.connect();
+    try {
+      return await transaction(client, async () => {
+        // One statement for the batch. Rows insert by id (so two gateways importing overlapping files
+        // take row locks in one order and cannot deadlock), then by input position (so the first of
+        // two rows with one id is the one stored, as if they had arrived one by one).
+        const columns = BILLED_ITEM_COLUMNS.split(", ");
+        const rows = items.map((item) => billedItemValues(item));
+        const arrays = columns.map((_, c) => rows.map((row) => row[c]));
+        const types = ["text", "text", "text", "text", "text", "bigint", "text", "text", "bigint"];
+        const inserted = await client.query<{ id: string }>(
+          `INSERT INTO billed_items (${BILLED_ITEM_COLUMNS})
+           SELECT ${columns.join(", ")} FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) WITH ORDINALITY AS t(${columns.join(", ")}, ord)
+           ORDER BY id, ord ON CONFLICT DO NOTHING RETURNING id`,
+          arrays,
+        );
+        const fresh = new Set(inserted.rows.map((row) => row.id));
+        const existing = await client.query<{ id: string; body_hash: string }>("SELECT id, body_hash FROM billed_items WHERE id = ANY($1::text[])", [
+          items.filter((item) => !fresh.has(item.id)).map((item) => item.id),
+        ]);
+        const storedHash = new Map(existing.rows.map((row) => [row.id, row.body_hash]));
+        return items.map((item): BilledItemStoreOutcome => {
+          if (fresh.delete(item.id)) return { result: "stored" };
+          const stored = storedHash.get(item.id) ?? items.find((other) => other.id === item.id)?.bodyHash;
+          if (stored === undefined) throw new Error(`billed item ${item.id} conflicted on insert but cannot be read`);
+          return billedItemOutcome(stored, item);
+        });
+      });
+    } finally {
+      client.release();
+    }
+  }
+
+  queryBilledItems(filter: BilledItemFilter, page: PageRequest): Promise<Page<BilledItemRecord>> {
+    return this.page(billedItemListing(filter), page, "text", billedItemFromRow, (b) => ({ at: b.serviceAt, id: b.id }));
   }
 
   async createApiToken(token: ApiTokenRecord): Promise<void> {

@@ -103,4 +103,26 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "billed items",
+    sql: `
+      -- Billed lines (gateway/billing): the raw ID number never gets here, only patient_ref.
+      CREATE TABLE billed_items (
+        id TEXT PRIMARY KEY,
+        institution TEXT NOT NULL,
+        line_id TEXT NOT NULL,
+        patient_ref TEXT NOT NULL,
+        category TEXT NOT NULL,
+        service_at INTEGER NOT NULL,
+        body_hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        imported_at INTEGER NOT NULL,
+        UNIQUE (institution, line_id)
+      ) STRICT;
+      CREATE INDEX billed_items_by_time ON billed_items (service_at, id);
+      CREATE INDEX billed_items_by_institution ON billed_items (institution, service_at, id);
+      CREATE INDEX billed_items_by_patient ON billed_items (patient_ref, service_at, id);
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import { classifyUnstored, storedEventIds } from "./event-outcome.js";
 import { decideRegistration } from "./device-registration.js";
 import {
   alertListing,
+  billedItemListing,
   countSql,
   eventListing,
   pageSql,
@@ -15,6 +16,9 @@ import {
 } from "./filter-sql.js";
 import type {
   AlertFilter,
+  BilledItemFilter,
+  BilledItemRecord,
+  BilledItemStoreOutcome,
   AlertRecord,
   ApiTokenRecord,
   Device,
@@ -41,6 +45,10 @@ import { checkLimit, decodeCursor, toPage } from "./page-cursor.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-migrations.js";
 import {
   ALERT_COLUMNS,
+  BILLED_ITEM_COLUMNS,
+  billedItemFromRow,
+  billedItemOutcome,
+  billedItemValues,
   ALERT_INSERT_COLUMNS,
   alertFromRow,
   alertValues,
@@ -299,6 +307,26 @@ class SqliteGatewayStore implements GatewayStore {
         })
         .immediate();
     });
+  }
+
+  storeBilledItems(items: readonly BilledItemRecord[]): Promise<readonly BilledItemStoreOutcome[]> {
+    return settle(() =>
+      this.db
+        .transaction(() =>
+          items.map((item): BilledItemStoreOutcome => {
+            const inserted = this.run(`INSERT INTO billed_items (${BILLED_ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, billedItemValues(item));
+            if (inserted.changes === 1) return { result: "stored" };
+            const stored = this.one("SELECT body_hash FROM billed_items WHERE id = ?", [item.id], (row: { body_hash: string }) => row.body_hash);
+            if (stored === undefined) throw new Error(`billed item ${item.id} conflicted on insert but cannot be read`);
+            return billedItemOutcome(stored, item);
+          }),
+        )
+        .immediate(),
+    );
+  }
+
+  queryBilledItems(filter: BilledItemFilter, page: PageRequest): Promise<Page<BilledItemRecord>> {
+    return settle(() => this.page(billedItemListing(filter), page, "text", billedItemFromRow, (b) => ({ at: b.serviceAt, id: b.id })));
   }
 
   createApiToken(token: ApiTokenRecord): Promise<void> {

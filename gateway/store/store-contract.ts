@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type {
   AlertFilter,
+  BilledItemFilter,
   EventFilter,
   EventRecord,
   EventStoreOutcome,
@@ -11,7 +12,7 @@ import type {
   QuarantineRecord,
 } from "./gateway-store.js";
 import { StoreError } from "./store-error.js";
-import { alert, event, eventId, newestFirst, quarantine, registration } from "./store-fixtures.js";
+import { alert, billedItem, event, eventId, newestFirst, quarantine, registration } from "./store-fixtures.js";
 
 /**
  * The behaviour every GatewayStore implementation must have, as one suite that each implementation's
@@ -672,6 +673,68 @@ export function describeGatewayStoreContract(
       });
     });
 
+    describe("billed items", () => {
+      it("stores a line and reads it back exactly", async () => {
+        const line = billedItem({ n: 1 });
+        expect(await store.storeBilledItems([line])).toEqual([{ result: "stored" }]);
+        expect((await store.queryBilledItems({}, { limit: 10 })).items).toStrictEqual([line]);
+      });
+
+      it("the same line again is a duplicate; another body under its id is a conflict that keeps the first", async () => {
+        const line = billedItem({ n: 1 });
+        await store.storeBilledItems([line]);
+        const outcomes = await store.storeBilledItems([line, billedItem({ n: 1, variant: "b" }), billedItem({ n: 2 })]);
+        expect(outcomes.map((o) => o.result)).toEqual(["duplicate", "conflict", "stored"]);
+        expect(outcomes[1]).toMatchObject({ detail: expect.stringContaining(line.id) as unknown });
+        expect((await store.queryBilledItems({ institution: line.institution }, { limit: 10 })).items.find((i) => i.id === line.id)).toStrictEqual(line);
+      });
+
+      it("within one batch the first of two bodies under one id is stored, in input order", async () => {
+        const outcomes = await store.storeBilledItems([billedItem({ n: 3, variant: "x" }), billedItem({ n: 3, variant: "y" }), billedItem({ n: 3, variant: "x" })]);
+        expect(outcomes.map((o) => o.result)).toEqual(["stored", "conflict", "duplicate"]);
+        expect((await store.queryBilledItems({}, { limit: 10 })).items).toStrictEqual([billedItem({ n: 3, variant: "x" })]);
+      });
+
+      it("line ids are unique per institution only", async () => {
+        const outcomes = await store.storeBilledItems([billedItem({ n: 1 }), billedItem({ n: 1, institution: "H45012400011" })]);
+        expect(outcomes.map((o) => o.result)).toEqual(["stored", "stored"]);
+      });
+
+      it("an empty import stores nothing and succeeds", async () => {
+        expect(await store.storeBilledItems([])).toEqual([]);
+      });
+
+      describe("listing", () => {
+        const lines = Array.from({ length: 24 }, (_, n) =>
+          billedItem({ n: n + 1, institution: n % 2 === 0 ? "H50010600123" : "H45012400011", category: n % 4 === 0 ? "bed_day" : "haemodialysis", serviceAt: 80_000 + Math.floor(n / 3) * 1000 }),
+        );
+        const ordered = [...lines].sort(newestFirst((l) => l.serviceAt));
+
+        beforeEach(async () => {
+          await store.storeBilledItems(lines);
+        });
+
+        const filters: BilledItemFilter[] = [{}, { institution: "H45012400011" }, { patientRef: lines[0]?.patientRef }, { category: "bed_day" }, { from: 82_000, to: 85_000 }];
+
+        it.each(filters.map((filter) => [JSON.stringify(filter), filter] as const))("filters %s newest first with ties by id", async (_, filter) => {
+          const expected = ordered.filter(
+            (l) =>
+              (filter.institution === undefined || l.institution === filter.institution) &&
+              (filter.patientRef === undefined || l.patientRef === filter.patientRef) &&
+              (filter.category === undefined || l.category === filter.category) &&
+              (filter.from === undefined || l.serviceAt >= filter.from) &&
+              (filter.to === undefined || l.serviceAt < filter.to),
+          );
+          expect(expected.length).toBeGreaterThan(0);
+          expect((await store.queryBilledItems(filter, { limit: 1000 })).items).toStrictEqual(expected);
+        });
+
+        it.each([1, 5])("walks every line exactly once in pages of %i", async (limit) => {
+          expect(await walk((cursor) => store.queryBilledItems({}, { limit, cursor }))).toStrictEqual(ordered);
+        });
+      });
+    });
+
     describe("API tokens", () => {
       it("finds a token by the hash of its secret", async () => {
         const token = { name: "ward-dashboard", role: "hospital", site: "site-a", tokenHash: "f".repeat(64), createdAt: 1234 } as const;
@@ -734,6 +797,16 @@ export function describeGatewayStoreContract(
         }
         expect(await store.countEvents({})).toBe(rounds * size);
         expect(await peer.countEvents({})).toBe(rounds * size);
+      });
+
+      it("overlapping billing imports at once store each line exactly once", async () => {
+        const lines = Array.from({ length: 900 }, (_, n) => billedItem({ n: n + 1 }));
+        const mine = lines.slice(0, 600);
+        const theirs = lines.slice(300).reverse();
+        const [a, b] = await Promise.all([store.storeBilledItems(mine), peer.storeBilledItems(theirs)]);
+        const stored = [...mine.filter((_, i) => a[i]?.result === "stored"), ...theirs.filter((_, i) => b[i]?.result === "stored")].map((l) => l.id);
+        expect([...stored].sort()).toEqual(lines.map((l) => l.id).sort());
+        expect([...a, ...b].filter((o) => o.result !== "stored").map((o) => o.result)).toEqual(Array.from({ length: 300 }, () => "duplicate"));
       });
 
       it("racing events on one sequence number: one is stored, the other is sequence reuse naming it", async () => {

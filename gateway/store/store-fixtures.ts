@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AlertKind, EventKind, Outcome, PipelineStep, QuarantineReason } from "../../protocol/index.js";
-import type { AlertRecord, DeviceRegistration, EventRecord, QuarantineRecord } from "./gateway-store.js";
+import type { AlertRecord, BilledItemRecord, DeviceRegistration, EventRecord, QuarantineRecord } from "./gateway-store.js";
 
 /**
  * Records for the store contract (store-contract.ts). Bodies are JSON of the record's own fields, so
@@ -126,4 +126,15 @@ export function newestFirst<T extends { readonly id: string | number }>(timeOf: 
     if (typeof a.id === "number" && typeof b.id === "number") return b.id - a.id;
     return String(b.id) < String(a.id) ? -1 : String(b.id) > String(a.id) ? 1 : 0;
   };
+}
+
+/** A billed line; its body is JSON of its own fields plus `variant`, so another variant is another body. */
+export function billedItem(fields: { n: number; institution?: string; patient?: number; category?: string; serviceAt?: number; variant?: string }): BilledItemRecord {
+  const institution = fields.institution ?? "H50010600123";
+  const lineId = `L${String(fields.n).padStart(6, "0")}`;
+  const patientRef = sha256(`patient:${fields.patient ?? fields.n % 3}`).toString("hex");
+  const category = fields.category ?? "haemodialysis";
+  const serviceAt = fields.serviceAt ?? 1_764_000_000_000 + fields.n * 3_600_000;
+  const body = JSON.stringify({ institution, lineId, patientRef, category, serviceAt, variant: fields.variant ?? "a" });
+  return { id: `${institution}/${lineId}`, institution, lineId, patientRef, category, serviceAt, bodyHash: sha256(body).toString("hex"), body, importedAt: 1_765_000_000_000 };
 }

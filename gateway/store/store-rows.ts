@@ -2,6 +2,8 @@ import type { AlertKind, EventKind, Outcome, PipelineStep, QuarantineReason } fr
 import type {
   AlertRecord,
   ApiRole,
+  BilledItemRecord,
+  BilledItemStoreOutcome,
   ApiTokenRecord,
   Device,
   DeviceRegistration,
@@ -240,4 +242,42 @@ export interface ApiTokenRow {
 
 export function apiTokenFromRow(row: ApiTokenRow): ApiTokenRecord {
   return { name: row.name, role: row.role, site: row.site, tokenHash: row.token_hash, createdAt: row.created_at };
+}
+
+export const BILLED_ITEM_COLUMNS = "id, institution, line_id, patient_ref, category, service_at, body_hash, body, imported_at";
+
+export function billedItemValues(item: BilledItemRecord) {
+  return [item.id, item.institution, item.lineId, item.patientRef, item.category, item.serviceAt, item.bodyHash, item.body, item.importedAt] as const;
+}
+
+export interface BilledItemRow {
+  readonly id: string;
+  readonly institution: string;
+  readonly line_id: string;
+  readonly patient_ref: string;
+  readonly category: string;
+  readonly service_at: number;
+  readonly body_hash: string;
+  readonly body: string;
+  readonly imported_at: number;
+}
+
+export function billedItemFromRow(row: BilledItemRow): BilledItemRecord {
+  return {
+    id: row.id,
+    institution: row.institution,
+    lineId: row.line_id,
+    patientRef: row.patient_ref,
+    category: row.category,
+    serviceAt: row.service_at,
+    bodyHash: row.body_hash,
+    body: row.body,
+    importedAt: row.imported_at,
+  };
+}
+
+/** How a line that was not inserted compares with the one already stored under its id. */
+export function billedItemOutcome(storedHash: string, item: BilledItemRecord): BilledItemStoreOutcome {
+  if (storedHash === item.bodyHash) return { result: "duplicate" };
+  return { result: "conflict", detail: `line ${item.id} is already stored with another body` };
 }
