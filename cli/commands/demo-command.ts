@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { rmSync } from "node:fs";
 import { Command, Option } from "commander";
 import { startGateway } from "../../gateway/gateway-service.js";
@@ -22,9 +23,11 @@ export function demoCommand(): Command {
     .option("--exit", "stop once the simulation is done instead of serving on")
     .action(async (flags: { db: string; httpPort: number; mqttPort: number; days: number; exit?: boolean }) => {
       const log = stderrLog(true);
+      // A fixed demo key, shared by the simulated boxes and the gateway, so billing can be imported and matched.
+      const pseudonymKey = createHash("sha256").update("carewitness demo pseudonym key").digest("hex");
       for (const suffix of ["", "-wal", "-shm"]) rmSync(`${flags.db}${suffix}`, { force: true });
       const gateway = await startGateway(
-        { gatewayId: "demo", store: { kind: "sqlite", path: flags.db }, mqtt: { url: null, embeddedPort: flags.mqttPort }, http: { port: flags.httpPort } },
+        { gatewayId: "demo", store: { kind: "sqlite", path: flags.db }, mqtt: { url: null, embeddedPort: flags.mqttPort }, http: { port: flags.httpPort }, pseudonymKey },
         log,
       );
       const { token, tokenHash } = newApiToken();
@@ -43,6 +46,7 @@ export function demoCommand(): Command {
           days: flags.days,
           endAt: Date.now(),
           badShare: 0.03,
+          pseudonymKey,
           clearRetainedStatus: false,
         }),
         (progress) => {
@@ -63,6 +67,7 @@ export function demoCommand(): Command {
           `  quarantine       curl ${auth} ${gateway.httpUrl}/api/v1/quarantine/counts`,
           `  boxes            curl ${auth} ${gateway.httpUrl}/api/v1/devices`,
           `  API description  ${gateway.httpUrl}/api/v1/openapi.json`,
+          `  pseudonym key    ${pseudonymKey} (demo only; billing imports need it: carewitness billing import FILE --sqlite ${flags.db} --pseudonym-key <key>)`,
           `  MQTT             mosquitto_sub -h 127.0.0.1 -p ${new URL(gateway.mqttUrl).port} -t 'cw/v1/#' -v`,
           "",
         ].join("\n"),
