@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
-import { createHash } from "node:crypto";
 import ort from "onnxruntime-node";
 import sharp from "sharp";
-import { ModelManifest } from "../../models/model-manifest.js";
+import type { ModelManifest } from "../../models/model-manifest.js";
+import { FaceModelError, loadModelSession } from "./model-session.js";
 import { blazefaceAnchors, decodeBlazeface, type Detection, type Point } from "./blazeface-decoder.js";
+
+export { FaceModelError } from "./model-session.js";
 
 /**
  * Face detection with keypoints on onnxruntime-node (CPU). One session per model, loaded once; one
@@ -18,16 +19,6 @@ export interface FaceBox {
   readonly score: number;
   /** right eye, left eye, nose tip, mouth, right ear, left ear, in image pixels. */
   readonly keypoints: readonly Point[];
-}
-
-export class FaceModelError extends Error {
-  constructor(
-    readonly code: "checksum_mismatch" | "unexpected_model",
-    message: string,
-  ) {
-    super(message);
-    this.name = "FaceModelError";
-  }
 }
 
 export class FaceDetector {
@@ -51,13 +42,7 @@ export class FaceDetector {
 
   /** Loads a model by its manifest, refusing a file whose checksum differs from the manifest's. */
   static async load(manifestPath: string, onnxPath: string, threads = 1): Promise<FaceDetector> {
-    const manifest = ModelManifest.parse(JSON.parse(readFileSync(manifestPath, "utf8")));
-    const bytes = readFileSync(onnxPath);
-    const actual = createHash("sha256").update(bytes).digest("hex");
-    if (actual !== manifest.sha256) {
-      throw new FaceModelError("checksum_mismatch", `${onnxPath}: sha256 ${actual} differs from the manifest's ${manifest.sha256}`);
-    }
-    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, logSeverityLevel: 3 });
+    const { manifest, session } = await loadModelSession(manifestPath, onnxPath, threads);
     return new FaceDetector(session, manifest);
   }
 

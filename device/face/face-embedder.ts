@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import ort from "onnxruntime-node";
-import { ModelManifest } from "../../models/model-manifest.js";
-import { FaceModelError } from "./face-detector.js";
+import type { ModelManifest } from "../../models/model-manifest.js";
+import { FaceModelError, loadModelSession } from "./model-session.js";
 
 /**
  * Face descriptors from an aligned chip with the recogniser (dlib ResNet by default), on
@@ -24,15 +22,10 @@ export class FaceEmbedder {
   }
 
   static async load(manifestPath: string, onnxPath: string, threads = 1): Promise<FaceEmbedder> {
-    const manifest = ModelManifest.parse(JSON.parse(readFileSync(manifestPath, "utf8")));
-    const bytes = readFileSync(onnxPath);
-    const actual = createHash("sha256").update(bytes).digest("hex");
-    if (actual !== manifest.sha256) {
-      throw new FaceModelError("checksum_mismatch", `${onnxPath}: sha256 ${actual} differs from the manifest's ${manifest.sha256}`);
-    }
-    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, logSeverityLevel: 3 });
+    const { manifest, session } = await loadModelSession(manifestPath, onnxPath, threads);
     return new FaceEmbedder(session, manifest);
   }
+
 
   /** The descriptor of one RGB chip of `chipSize` x `chipSize` pixels. */
   async embed(chip: Uint8Array): Promise<Float32Array> {

@@ -1,9 +1,7 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import ort from "onnxruntime-node";
-import { ModelManifest } from "../../models/model-manifest.js";
+import type { ModelManifest } from "../../models/model-manifest.js";
 import type { Point } from "./blazeface-decoder.js";
-import { FaceModelError } from "./face-detector.js";
+import { FaceModelError, loadModelSession } from "./model-session.js";
 
 /**
  * 68 facial landmarks (iBUG 300-W order) on an aligned chip, for the liveness challenge: eye
@@ -24,13 +22,10 @@ export class FaceLandmarker {
   }
 
   static async load(manifestPath: string, onnxPath: string, threads = 1): Promise<FaceLandmarker> {
-    const manifest = ModelManifest.parse(JSON.parse(readFileSync(manifestPath, "utf8")));
-    const bytes = readFileSync(onnxPath);
-    if (createHash("sha256").update(bytes).digest("hex") !== manifest.sha256) {
-      throw new FaceModelError("checksum_mismatch", `${onnxPath}: checksum differs from the manifest's`);
-    }
-    return new FaceLandmarker(await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, logSeverityLevel: 3 }), manifest);
+    const { manifest, session } = await loadModelSession(manifestPath, onnxPath, threads);
+    return new FaceLandmarker(session, manifest);
   }
+
 
   /** The 68 points in chip pixels. */
   async landmarks(chip: Uint8Array): Promise<Point[]> {
