@@ -42,9 +42,12 @@ describe("runFleetSimulation against Mosquitto", () => {
       sites: 1,
       stationsPerSite: 2,
       wardsPerSite: 1,
-      bedsPerWard: 6,
-      days: 1,
-      endAt: Date.now(),
+      bedsPerWard: 12,
+      days: 2,
+      // A fixed period (a Monday and Tuesday), so the plan's size does not depend on the day the test
+      // runs: a Sunday has no dialysis and a small plan may pick too few faulty acks. The fake gateway
+      // below applies no clock rules, so the period need not be recent.
+      endAt: "2026-11-24T23:00:00+08:00",
       badShare: 0.1,
       register: false,
       mqttUrl: MQTT_URL,
