@@ -8,7 +8,7 @@ import {
   checkResidentIdNumber,
   isCalendarDate,
   type IdNumberCheck,
-} from "./id-number-check.js";
+} from "../../protocol/id-number-check.js";
 
 export const CARD_TEXT_ERROR_CODES = ["bad_text_length", "unknown_card_type", "bad_field", "bad_id_number"] as const;
 export type CardTextErrorCode = (typeof CARD_TEXT_ERROR_CODES)[number];

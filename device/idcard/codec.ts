@@ -9,7 +9,7 @@ export * from "./sam-status.js";
 export * from "./sam-id.js";
 export * from "./reader-commands.js";
 export * from "./reader-responses.js";
-export * from "./id-number-check.js";
+export * from "../../protocol/id-number-check.js";
 export * from "./card-code-tables.js";
 export * from "./card-text-layout.js";
 export * from "./id-card.js";

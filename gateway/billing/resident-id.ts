@@ -1,21 +1,15 @@
 /**
  * The mainland resident ID number (GB 11643-1999): 17 digits (6 region, 8 birth date, 3 sequence)
- * and a check character computed with ISO 7064 MOD 11-2. Written here rather than imported from the
- * device's card codec because gateway/ and device/ never import each other (STYLE.md).
+ * and a check character computed with ISO 7064 MOD 11-2 (protocol/id-number-check.ts). The birth-date
+ * rule here is the billing import's own: it reports which part of a row's number is wrong.
  */
-
-/** Weights 2^(17-i) mod 11 for positions 0..16 (GB 11643-1999 §6). */
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
-/** Check character for (sum mod 11) = index. */
-const CHECK_CHARS = "10X98765432";
+import { mod11_2CheckCharacter } from "../../protocol/id-number-check.js";
 
 export type ResidentIdProblem = "format" | "birth_date" | "checksum";
 
-/** The ISO 7064 MOD 11-2 check character for the first 17 digits. */
+/** The ISO 7064 MOD 11-2 check character for the first 17 digits (the contract's one implementation). */
 export function residentIdCheckChar(first17: string): string {
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17.charAt(i)) * (WEIGHTS[i] ?? 0);
-  return CHECK_CHARS.charAt(sum % 11);
+  return mod11_2CheckCharacter(first17.slice(0, 17)) ?? "";
 }
 
 /**

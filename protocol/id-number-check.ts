@@ -6,8 +6,8 @@
  * Weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 are 2^(17-i) mod 11; sum mod 11 = 0..10 maps to
  * 1 0 X 9 8 7 6 5 4 3 2, i.e. (12 - sum mod 11) mod 11 with X for 10.
  *
- * This is the canonical implementation; simulator/fleet/id-number-check.ts predates it and could
- * import this one (the simulator may import device/idcard's pure codecs).
+ * It lives in the contract because every part needs it: the reader validates cards, the gateway
+ * validates billing rows, the simulator makes valid numbers — one implementation for all three.
  */
 const WEIGHTS: readonly number[] = Array.from({ length: 17 }, (_, i) => 2 ** (17 - i) % 11);
 
