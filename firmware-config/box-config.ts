@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+/**
+ * A box's own configuration: who it is, where its gateway is, its hardware and its behaviour. One
+ * strict zod schema (unknown keys are refused, never ignored) with a default and a description per
+ * knob; `configVersion` names the schema version and `revision` the gateway's configuration revision
+ * last applied. Secrets (signing key, pseudonym key, template key) are files referenced by path,
+ * never values in this document.
+ */
+export const BOX_CONFIG_VERSION = 1 as const;
+
+const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/);
+const HourMinute = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM");
+
+export const BoxConfig = z.strictObject({
+  configVersion: z.literal(BOX_CONFIG_VERSION),
+  revision: z.number().int().min(0).default(0).describe("The gateway's configuration revision last applied (0: provisioning defaults)."),
+  box: z.strictObject({
+    id: Id.describe("This box's id, as registered with the gateway."),
+    site: Id.describe("Institution id."),
+    role: z.enum(["dialysis_station", "ward_round"]),
+    location: z.string().min(1).max(64).nullable().describe("Station id, or ward for a ward-round box."),
+  }),
+  gateway: z.strictObject({
+    mqttUrl: z.string().min(1).describe("Broker URL, e.g. mqtts://gateway.example:8883."),
+    httpUrl: z.string().min(1).describe("Gateway REST URL (provisioning, template sync)."),
+    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
+  }),
+  keys: z.strictObject({
+    signingKeyPath: z.string().min(1).describe("Ed25519 private key (PKCS#8 PEM, mode 0600)."),
+    pseudonymKeyPath: z.string().min(1).describe("Deployment pseudonym key file (mode 0600)."),
+    pseudonymKeyId: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/),
+    templateKeyPath: z.string().min(1).describe("AES-256 key for face templates at rest (mode 0600)."),
+  }),
+  reader: z
+    .strictObject({
+      port: z.string().min(1).default("/dev/ttyUSB0").describe("Serial port of the ID-card reader."),
+      baudRate: z.number().int().default(115200),
+    })
+    .default({ port: "/dev/ttyUSB0", baudRate: 115200 }),
+  camera: z
+    .discriminatedUnion("kind", [
+      z.strictObject({ kind: z.literal("v4l2"), device: z.string().default("/dev/video0"), width: z.number().int().default(640), height: z.number().int().default(480), fps: z.number().int().min(1).max(60).default(15) }),
+      z.strictObject({ kind: z.literal("rtsp"), url: z.string().min(1), width: z.number().int().default(640), height: z.number().int().default(480), fps: z.number().int().min(1).max(60).default(15) }),
+      z.strictObject({ kind: z.literal("directory"), path: z.string().min(1), fps: z.number().int().min(1).max(60).default(5) }),
+    ])
+    .default({ kind: "v4l2", device: "/dev/video0", width: 640, height: 480, fps: 15 }),
+  behaviour: z
+    .strictObject({
+      faceThreshold: z.number().nullable().default(null).describe("Match distance; null: the model manifest's calibrated value."),
+      livenessThreshold: z.number().min(0).max(1).nullable().default(null),
+      repeatTapWindowS: z.number().int().min(0).max(3600).default(120).describe("Taps within this window are one check."),
+      maxDialysisSessionMin: z.number().int().min(30).max(1440).default(300),
+      nightMode: z
+        .strictObject({ from: HourMinute, to: HourMinute, exposure: z.enum(["auto", "long", "ir"]) })
+        .default({ from: "21:00", to: "06:00", exposure: "auto" }),
+    })
+    .default({ faceThreshold: null, livenessThreshold: null, repeatTapWindowS: 120, maxDialysisSessionMin: 300, nightMode: { from: "21:00", to: "06:00", exposure: "auto" } }),
+  roster: z
+    .array(
+      z.strictObject({
+        ward: z.string().min(1).max(64),
+        bed: z.string().min(1).max(32),
+        // Who the gateway knows is in the bed: an absent patient is reported under this reference.
+        occupant: z
+          .strictObject({
+            ref: z.string().regex(/^[0-9a-f]{64}$/),
+            refKey: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/),
+            masked: z.string().max(40).nullable(),
+          })
+          .optional(),
+      }),
+    )
+    .max(2000)
+    .default([])
+    .describe("Beds a ward-round box may pick from."),
+  outbox: z
+    .strictObject({
+      path: z.string().min(1).default("/var/lib/carewitness/outbox.db"),
+      liveWindowMs: z.number().int().min(0).default(60_000),
+      backlogPerSecond: z.number().min(0.1).default(50),
+      resendAfterMs: z.number().int().min(100).default(30_000),
+      backlogAlarm: z.number().int().min(1).default(10_000).describe("Health turns degraded above this many unacknowledged events."),
+    })
+    .default({ path: "/var/lib/carewitness/outbox.db", liveWindowMs: 60_000, backlogPerSecond: 50, resendAfterMs: 30_000, backlogAlarm: 10_000 }),
+});
+export type BoxConfig = z.infer<typeof BoxConfig>;
+export type BoxConfigInput = z.input<typeof BoxConfig>;
