@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BehaviourSettings, DEFAULT_BEHAVIOUR, RosterEntry } from "./box-settings.js";
 
 /**
  * A box's own configuration: who it is, where its gateway is, its hardware and its behaviour. One
@@ -10,7 +11,6 @@ import { z } from "zod";
 export const BOX_CONFIG_VERSION = 1 as const;
 
 const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/);
-const HourMinute = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM");
 
 export const BoxConfig = z.strictObject({
   configVersion: z.literal(BOX_CONFIG_VERSION),
@@ -45,35 +45,8 @@ export const BoxConfig = z.strictObject({
       z.strictObject({ kind: z.literal("directory"), path: z.string().min(1), fps: z.number().int().min(1).max(60).default(5) }),
     ])
     .default({ kind: "v4l2", device: "/dev/video0", width: 640, height: 480, fps: 15 }),
-  behaviour: z
-    .strictObject({
-      faceThreshold: z.number().nullable().default(null).describe("Match distance; null: the model manifest's calibrated value."),
-      livenessThreshold: z.number().min(0).max(1).nullable().default(null),
-      repeatTapWindowS: z.number().int().min(0).max(3600).default(120).describe("Taps within this window are one check."),
-      maxDialysisSessionMin: z.number().int().min(30).max(1440).default(300),
-      nightMode: z
-        .strictObject({ from: HourMinute, to: HourMinute, exposure: z.enum(["auto", "long", "ir"]) })
-        .default({ from: "21:00", to: "06:00", exposure: "auto" }),
-    })
-    .default({ faceThreshold: null, livenessThreshold: null, repeatTapWindowS: 120, maxDialysisSessionMin: 300, nightMode: { from: "21:00", to: "06:00", exposure: "auto" } }),
-  roster: z
-    .array(
-      z.strictObject({
-        ward: z.string().min(1).max(64),
-        bed: z.string().min(1).max(32),
-        // Who the gateway knows is in the bed: an absent patient is reported under this reference.
-        occupant: z
-          .strictObject({
-            ref: z.string().regex(/^[0-9a-f]{64}$/),
-            refKey: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/),
-            masked: z.string().max(40).nullable(),
-          })
-          .optional(),
-      }),
-    )
-    .max(2000)
-    .default([])
-    .describe("Beds a ward-round box may pick from."),
+  behaviour: BehaviourSettings.default(DEFAULT_BEHAVIOUR),
+  roster: z.array(RosterEntry).max(2000).default([]).describe("Beds a ward-round box may pick from."),
   outbox: z
     .strictObject({
       path: z.string().min(1).default("/var/lib/carewitness/outbox.db"),

@@ -23,13 +23,7 @@ export function applyConfigPush(current: BoxConfig, payload: Uint8Array): Remote
   const next = BoxConfig.parse({
     ...current,
     revision: push.revision,
-    behaviour: {
-      faceThreshold: push.settings.faceThreshold,
-      livenessThreshold: push.settings.livenessThreshold,
-      repeatTapWindowS: push.settings.repeatTapWindowS,
-      maxDialysisSessionMin: push.settings.maxDialysisSessionMin,
-      nightMode: push.settings.nightMode,
-    },
+    behaviour: push.settings,
     roster: push.roster,
   });
   return { applied: true, config: next };
