@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { billingCommands } from "./commands/billing-commands.js";
 import { demoCommand } from "./commands/demo-command.js";
+import { deviceAgentCommands } from "./commands/device-agent-commands.js";
 import { deviceCommands } from "./commands/device-commands.js";
 import { gatewayCommand } from "./commands/gateway-command.js";
 import { readerCommand } from "./commands/reader-commands.js";
@@ -17,6 +18,7 @@ const program = new Command()
   .addCommand(gatewayCommand())
   .addCommand(simulateCommand())
   .addCommand(deviceCommands())
+  .addCommand(deviceAgentCommands())
   .addCommand(tokenCommands())
   .addCommand(readerCommand())
   .addCommand(reconcileCommand())

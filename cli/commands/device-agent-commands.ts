@@ -1,0 +1,9 @@
+import { Command } from "commander";
+
+/**
+ * `carewitness device ...`: commands run on the box itself (provisioning, the agent). The gateway's
+ * registry of boxes is `carewitness devices ...`.
+ */
+export function deviceAgentCommands(): Command {
+  return new Command("device").description("On the box: provision it with a gateway and run its agent.");
+}
