@@ -10,6 +10,8 @@ export interface ModelRecipe {
     readonly source: Omit<ModelManifest["source"], "sha256" | "version">;
   };
   readonly conversion: "copy" | "dlib-resnet" | "landmark68";
+  /** A committed calibration record (path under models/) whose thresholds and figures go into the manifest. */
+  readonly calibration?: string;
 }
 
 export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
@@ -45,6 +47,7 @@ export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
   },
   {
     conversion: "dlib-resnet",
+    calibration: "dlib-resnet/calibration.json",
     manifest: {
       id: "dlib-resnet-v1",
       version: "1",
@@ -62,7 +65,7 @@ export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
       },
       input: { name: "image", shape: [1, 150, 150, 3], layout: "NHWC", colour: "rgb", scale: 1, offset: 0 },
       outputs: [{ name: "descriptor", shape: [1, 128], meaning: "face descriptor, not L2-normalised; compare by Euclidean distance" }],
-      // face-api's customary match threshold on Euclidean distance; calibrated per deployment.
+      // face-api's customary match threshold on Euclidean distance; replaced by the calibration record's.
       thresholds: { matchDistance: 0.6 },
       parameters: { chipSize: 150, weightsManifest: "model/face_recognition_model-weights_manifest.json" },
     },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ManifestCalibration } from "./calibration-record.js";
 
 /**
  * What the box needs to know about a model file besides its weights: where it came from (package,
@@ -34,5 +35,7 @@ export const ModelManifest = z.strictObject({
   outputs: z.array(z.strictObject({ name: z.string().min(1), shape: z.array(z.number().int().positive()), meaning: z.string().min(1) })),
   thresholds: z.record(z.string(), z.number()),
   parameters: z.record(z.string(), z.union([z.number(), z.string(), z.array(z.number())])),
+  /** Where the thresholds came from and what was measured with them (recognisers). */
+  calibration: ManifestCalibration.optional(),
 });
 export type ModelManifest = z.infer<typeof ModelManifest>;

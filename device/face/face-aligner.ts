@@ -32,7 +32,7 @@ export function chipEyes(size: number, padding = PADDING): { right: Point; left:
  * The chip-to-image map (x, y) → (a x − b y + tx, b x + a y + ty) that takes the chip's eye centres
  * onto the detected ones.
  */
-export function chipToImage(rightEye: Point, leftEye: Point, size: number, padding = PADDING): { a: number; b: number; tx: number; ty: number } {
+export function chipToImage(rightEye: Point, leftEye: Point, size: number, padding = PADDING): ChipTransform {
   const target = chipEyes(size, padding);
   const dx = target.left.x - target.right.x;
   const dy = target.left.y - target.right.y;
@@ -45,16 +45,37 @@ export function chipToImage(rightEye: Point, leftEye: Point, size: number, paddi
   return { a, b, tx: rightEye.x - (a * target.right.x - b * target.right.y), ty: rightEye.y - (b * target.right.x + a * target.right.y) };
 }
 
-/** Samples the aligned chip (RGB, `size` x `size`) into `out`, which is reused between calls. */
-export function alignFace(
-  image: RgbImage,
-  rightEye: Point,
-  leftEye: Point,
-  size: number,
-  out: Uint8Array = new Uint8Array(size * size * 3),
-  padding = PADDING,
-): Uint8Array {
-  const { a, b, tx, ty } = chipToImage(rightEye, leftEye, size, padding);
+/**
+ * A similarity map from chip pixels to image pixels: (u, v) → (a u − b v + tx, b u + a v + ty).
+ * `a` and `b` carry scale and rotation (a + ib = s·e^{iθ}).
+ */
+export interface ChipTransform {
+  readonly a: number;
+  readonly b: number;
+  readonly tx: number;
+  readonly ty: number;
+}
+
+/**
+ * The map dlib's extract_image_chip actually samples with (interpolation.h, chip_details and
+ * extract_image_chips): the chip's corner pixels 0 and size − 1 land on the corners of a rectangle of
+ * size·s image pixels centred on T(size / 2), so the chip is stretched by size / (size − 1) about
+ * its centre and shifted by half a pixel against T itself. The recogniser was trained on such chips;
+ * a one-pixel shift moves a descriptor by 0.06–0.12, so the half pixel is kept.
+ */
+export function dlibSamplingTransform(t: ChipTransform, size: number): ChipTransform {
+  const k = size / (size - 1);
+  const shift = size / 2 - (k * (size - 1)) / 2;
+  // T(k u + shift) = a k u − b k v + (a shift − b shift + tx), ...
+  return { a: t.a * k, b: t.b * k, tx: t.tx + t.a * shift - t.b * shift, ty: t.ty + t.b * shift + t.a * shift };
+}
+
+/**
+ * Samples an RGB chip of `size` x `size` pixels through a chip-to-image map into `out` (reused
+ * between calls): bilinear, and black where the chip reaches outside the image.
+ */
+export function warpChip(image: RgbImage, transform: ChipTransform, size: number, out: Uint8Array = new Uint8Array(size * size * 3)): Uint8Array {
+  const { a, b, tx, ty } = transform;
   const { data, width, height } = image;
   const stride = width * 3;
   for (let v = 0; v < size; v++) {
@@ -87,4 +108,16 @@ export function alignFace(
     }
   }
   return out;
+}
+
+/** Samples the eye-aligned chip (RGB, `size` x `size`) into `out`, which is reused between calls. */
+export function alignFace(
+  image: RgbImage,
+  rightEye: Point,
+  leftEye: Point,
+  size: number,
+  out: Uint8Array = new Uint8Array(size * size * 3),
+  padding = PADDING,
+): Uint8Array {
+  return warpChip(image, chipToImage(rightEye, leftEye, size, padding), size, out);
 }

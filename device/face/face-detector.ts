@@ -28,7 +28,7 @@ export class FaceDetector {
 
   private constructor(
     private readonly session: ort.InferenceSession,
-    private readonly manifest: ModelManifest,
+    readonly manifest: ModelManifest,
   ) {
     const [, height, width] = manifest.input.shape;
     if (height === undefined || height !== width) throw new FaceModelError("unexpected_model", `${manifest.id}: square NHWC input expected`);

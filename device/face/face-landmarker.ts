@@ -13,7 +13,7 @@ export class FaceLandmarker {
 
   private constructor(
     private readonly session: ort.InferenceSession,
-    private readonly manifest: ModelManifest,
+    readonly manifest: ModelManifest,
   ) {
     const [, size] = manifest.input.shape;
     if (size === undefined) throw new FaceModelError("unexpected_model", `${manifest.id}: input shape missing`);

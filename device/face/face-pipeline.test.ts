@@ -7,15 +7,20 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FaceDetector } from "./face-detector.js";
 import { FaceEmbedder } from "./face-embedder.js";
+import { FaceLandmarker } from "./face-landmarker.js";
 import { FacePipeline } from "./face-pipeline.js";
 import { TemplateStore } from "./template-store.js";
 
-/** Enrolment and verification with LFW identities that have several photos. */
+/**
+ * Enrolment and verification with LFW identities that have several photos, as a box runs them: the
+ * 68-landmark chip and the manifest's calibrated threshold.
+ */
 const BUILD = fileURLToPath(new URL("../../models/build/", import.meta.url));
 const LFW = fileURLToPath(new URL("../../../shared/faces/lfw/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "cw-face-"));
 let detector: FaceDetector;
 let embedder: FaceEmbedder;
+let landmarker: FaceLandmarker;
 let pipeline: FacePipeline;
 let store: TemplateStore;
 
@@ -28,7 +33,8 @@ function photos(name: string): Buffer[] {
 beforeAll(async () => {
   detector = await FaceDetector.load(join(BUILD, "blazeface-back-256.manifest.json"), join(BUILD, "blazeface-back-256.onnx"));
   embedder = await FaceEmbedder.load(join(BUILD, "dlib-resnet-v1.manifest.json"), join(BUILD, "dlib-resnet-v1.onnx"));
-  pipeline = new FacePipeline(detector, embedder);
+  landmarker = await FaceLandmarker.load(join(BUILD, "face-landmark-68.manifest.json"), join(BUILD, "face-landmark-68.onnx"));
+  pipeline = new FacePipeline(detector, embedder, { landmarker });
   store = new TemplateStore(join(dir, "templates.db"), randomBytes(32));
 });
 
@@ -36,10 +42,19 @@ afterAll(async () => {
   store.close();
   await detector.close();
   await embedder.close();
+  await landmarker.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe("enrolment and verification", () => {
+  it("decides at the threshold the manifest was calibrated with, measured with this alignment", () => {
+    const { thresholds, calibration } = embedder.manifest;
+    expect(pipeline.threshold).toBe(thresholds.matchDistance);
+    expect(calibration?.alignment).toBe(pipeline.alignment);
+    expect(new FacePipeline(detector, embedder, { landmarker, matchThreshold: 0.42 }).threshold).toBe(0.42);
+    expect(new FacePipeline(detector, embedder, { landmarker, matchThreshold: null }).threshold).toBe(thresholds.matchDistance);
+  });
+
   it("enrols from several good frames, verifies a new photo of the same person and rejects another person", { timeout: 60_000 }, async () => {
     const agassi = photos("Andre_Agassi");
     const enrolled = await pipeline.enrol(agassi.slice(0, 4), "ref-agassi", store);
@@ -69,6 +84,24 @@ describe("enrolment and verification", () => {
     const dark = await Promise.all(photos("Andre_Agassi").slice(0, 3).map((p) => sharp(p).linear(0.12, 0).jpeg().toBuffer()));
     const result = await pipeline.verify(dark, "ref-agassi", store);
     expect(result).toEqual({ outcome: "no_face", coaching: "too_dark", framesUsed: 3 });
+  });
+
+  it("skips an unreadable frame in a burst and decides on the good one beside it", { timeout: 60_000 }, async () => {
+    const agassi = photos("Andre_Agassi");
+    const truncated = (agassi[7] ?? Buffer.alloc(0)).subarray(0, 2000);
+    const analysis = await pipeline.analyse(truncated);
+    expect(analysis).toMatchObject({ verdict: { ok: false, reason: "unreadable_image" }, descriptor: null, imageError: { code: "corrupt" } });
+    const result = await pipeline.verify([truncated, Buffer.from("not an image"), agassi[7] ?? Buffer.alloc(0)], "ref-agassi", store);
+    expect(result).toMatchObject({ outcome: "verified", framesUsed: 3 });
+    expect(await pipeline.verify([truncated, Buffer.alloc(0)], "ref-agassi", store)).toEqual({ outcome: "no_face", coaching: "unreadable_image", framesUsed: 2 });
+  });
+
+  it("returns the 68 landmarks it aligned with, in image pixels, for the liveness track", { timeout: 60_000 }, async () => {
+    const analysis = await pipeline.analyse(photos("Andre_Agassi")[7] ?? Buffer.alloc(0));
+    expect(analysis.landmarks).toHaveLength(68);
+    // LFW faces sit in the middle of the 250 px image: the nose tip (30) near the centre.
+    expect(analysis.landmarks?.[30]?.x).toBeGreaterThan(100);
+    expect(analysis.landmarks?.[30]?.x).toBeLessThan(150);
   });
 
   it("has nothing to compare for a card never enrolled, or enrolled with another model", async () => {

@@ -1,18 +1,28 @@
-import sharp from "sharp";
-import { alignFace } from "./face-aligner.js";
+import type { Point } from "./blazeface-decoder.js";
+import { FaceChipAligner } from "./face-chip-aligner.js";
 import type { FaceDetector } from "./face-detector.js";
 import { euclideanDistance, type FaceEmbedder } from "./face-embedder.js";
+import { decodeFaceImage, DEFAULT_IMAGE_LIMITS, type FaceImageError, type FaceImageLimits } from "./face-image.js";
+import type { FaceLandmarker } from "./face-landmarker.js";
 import { DEFAULT_QUALITY, judgeChip, judgeDetections, type QualityRejection, type QualityThresholds, type QualityVerdict } from "./quality-gates.js";
 import type { FaceTemplate, TemplateStore } from "./template-store.js";
 
 /**
- * detect → quality gates → align → embed, and on top of it enrolment (several good frames averaged
- * into a template, with a search for the same face under another card) and verification (a burst of
- * frames, the best evidence within a time budget). Liveness joins the decision in a later slice.
+ * decode → detect → quality gates → align → embed, and on top of it enrolment (several good frames
+ * averaged into a template, with a search for the same face under another card) and verification
+ * (a burst of frames, the best evidence within a time budget). Liveness is judged beside it
+ * (liveness-challenge.ts, passive-liveness/) and joined in check-decision.ts.
+ *
+ * Alignment: with a landmark model in the options (what a box runs, and what the manifest's
+ * calibrated threshold was measured with), dlib's 68-landmark chip; without, the two eye keypoints.
  */
 export interface FrameAnalysis {
   readonly verdict: QualityVerdict;
   readonly descriptor: Float32Array | null;
+  /** The 68 landmarks in image pixels when the landmark model ran (reusable for eye openness and yaw). */
+  readonly landmarks: readonly Point[] | null;
+  /** Why the frame's bytes did not decode, when the verdict is `unreadable_image`. */
+  readonly imageError: FaceImageError | null;
 }
 
 export type EnrolmentResult =
@@ -26,14 +36,19 @@ export type VerificationResult =
 
 export interface FacePipelineOptions {
   readonly quality?: QualityThresholds;
-  readonly matchThreshold?: number;
+  /** The box configuration's behaviour.faceThreshold when set; otherwise the manifest's calibrated matchDistance. */
+  readonly matchThreshold?: number | null;
   readonly minEnrolmentFrames?: number;
+  /** The 68-point landmark model: dlib's landmark chip instead of the eyes-only one. */
+  readonly landmarker?: FaceLandmarker | null;
+  readonly imageLimits?: FaceImageLimits;
 }
 
 export class FacePipeline {
   readonly model: string;
-  private readonly threshold: number;
-  private readonly chip: Uint8Array;
+  /** The distance below which a face matches a template. */
+  readonly threshold: number;
+  private readonly aligner: FaceChipAligner;
 
   constructor(
     private readonly detector: FaceDetector,
@@ -42,19 +57,26 @@ export class FacePipeline {
   ) {
     this.model = `${embedder.manifest.id}@${embedder.manifest.version}`;
     this.threshold = options.matchThreshold ?? embedder.manifest.thresholds.matchDistance ?? 0.6;
-    this.chip = new Uint8Array(embedder.chipSize * embedder.chipSize * 3);
+    this.aligner = new FaceChipAligner(embedder.chipSize, options.landmarker ?? null);
+  }
+
+  /** "landmarks68" or "eyes": how chips are placed (the calibration names the one it was measured with). */
+  get alignment(): string {
+    return this.aligner.method;
   }
 
   async analyse(frame: Buffer): Promise<FrameAnalysis> {
-    const { data, info } = await sharp(frame).toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    const decoded = await decodeFaceImage(frame, this.options.imageLimits ?? DEFAULT_IMAGE_LIMITS);
+    if (!decoded.ok) return { verdict: { ok: false, reason: "unreadable_image", measures: null }, descriptor: null, landmarks: null, imageError: decoded.error };
+    const image = decoded.image;
     const quality = this.options.quality ?? DEFAULT_QUALITY;
-    const detected = judgeDetections(await this.detector.detect(frame), info.width, quality);
-    if (!detected.ok) return { verdict: detected, descriptor: null };
-    const [rightEye, leftEye] = detected.face.keypoints;
-    if (rightEye === undefined || leftEye === undefined) return { verdict: { ok: false, reason: "no_face", measures: null }, descriptor: null };
-    alignFace({ data, width: info.width, height: info.height }, rightEye, leftEye, this.embedder.chipSize, this.chip);
-    const verdict = judgeChip(detected, this.chip, this.embedder.chipSize, quality);
-    return { verdict, descriptor: verdict.ok ? await this.embedder.embed(this.chip) : null };
+    const detected = judgeDetections(await this.detector.detect(image), image.width, quality);
+    if (!detected.ok) return { verdict: detected, descriptor: null, landmarks: null, imageError: null };
+    const aligned = await this.aligner.align(image, detected.face);
+    if (aligned === null) return { verdict: { ok: false, reason: "no_face", measures: null }, descriptor: null, landmarks: null, imageError: null };
+    const verdict = judgeChip(detected, aligned.chip, this.embedder.chipSize, quality);
+    const landmarks = aligned.landmarks;
+    return { verdict, descriptor: verdict.ok ? await this.embedder.embed(aligned.chip) : null, landmarks, imageError: null };
   }
 
   async enrol(frames: readonly Buffer[], personRef: string, store: TemplateStore, now = Date.now()): Promise<EnrolmentResult> {

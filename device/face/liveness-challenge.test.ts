@@ -38,4 +38,10 @@ describe("active liveness challenge", () => {
     const drawn = new Set([0, 1, 2].map((n) => pickChallenge(() => n)));
     expect(drawn).toEqual(new Set(["blink", "turn_left", "turn_right"]));
   });
+
+  it("draws only the allowed challenges, each of them", () => {
+    const allowed = ["turn_left", "turn_right"] as const;
+    const drawn = new Set([0, 1].map((n) => pickChallenge((max) => n % max, allowed)));
+    expect(drawn).toEqual(new Set(allowed));
+  });
 });

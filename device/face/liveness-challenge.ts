@@ -38,8 +38,9 @@ export type ChallengeVerdict =
   | { readonly state: "pending"; readonly challenge: Challenge }
   | { readonly state: "failed"; readonly challenge: Challenge; readonly reason: "time_limit" | "eyes_not_visible"; readonly score: number };
 
-export function pickChallenge(randomInt: (max: number) => number): Challenge {
-  return CHALLENGES[randomInt(CHALLENGES.length)] ?? "blink";
+/** One of the allowed challenges at random (the box configuration's `livenessChallenges`). */
+export function pickChallenge(randomInt: (max: number) => number, allowed: readonly Challenge[] = CHALLENGES): Challenge {
+  return allowed[randomInt(allowed.length)] ?? allowed[0] ?? "turn_left";
 }
 
 /** Judges the track so far; call it after each frame. */

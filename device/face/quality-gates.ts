@@ -15,6 +15,8 @@ export const QUALITY_REJECTIONS = [
   "too_blurry",
   "too_dark",
   "too_bright",
+  // Not a gate on the face: the frame's bytes are not a decodable image (see face-image.ts).
+  "unreadable_image",
 ] as const;
 export type QualityRejection = (typeof QUALITY_REJECTIONS)[number];
 

@@ -27,6 +27,17 @@ export interface FaceTemplate {
   readonly enrolledAt: number;
 }
 
+/** A template row as stored: AES-256-GCM under the template key, bound to its person and model. */
+export interface SealedTemplateRow {
+  readonly personRef: string;
+  readonly model: string;
+  readonly iv: Buffer;
+  readonly tag: Buffer;
+  readonly ciphertext: Buffer;
+  readonly frames: number;
+  readonly enrolledAt: number;
+}
+
 interface TemplateRow {
   person_ref: string;
   model: string;
@@ -76,6 +87,29 @@ export class TemplateStore {
   all(model: string): FaceTemplate[] {
     const rows = this.db.prepare("SELECT * FROM templates WHERE model = ?").all(model) as TemplateRow[];
     return rows.map((row) => this.decrypt(row));
+  }
+
+  /** One template as stored, still sealed: what template sync uploads for the institution's other boxes. */
+  sealed(personRef: string, model: string): SealedTemplateRow | undefined {
+    const row = this.db.prepare("SELECT * FROM templates WHERE person_ref = ? AND model = ?").get(personRef, model) as TemplateRow | undefined;
+    return row === undefined ? undefined : { personRef: row.person_ref, model: row.model, iv: row.iv, tag: row.tag, ciphertext: row.ciphertext, frames: row.frames, enrolledAt: row.enrolled_at };
+  }
+
+  /**
+   * Stores a template another box of the institution sealed, after checking it opens under this box's
+   * key for exactly this person and model (so a bad row never lands); an older enrolment than the one
+   * held is not taken.
+   */
+  putSealed(sealed: SealedTemplateRow): "stored" | "kept_newer" {
+    this.decrypt({ person_ref: sealed.personRef, model: sealed.model, iv: sealed.iv, tag: sealed.tag, ciphertext: sealed.ciphertext, frames: sealed.frames, enrolled_at: sealed.enrolledAt });
+    const result = this.db
+      .prepare(
+        `INSERT INTO templates (person_ref, model, iv, tag, ciphertext, frames, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (person_ref, model) DO UPDATE SET iv = excluded.iv, tag = excluded.tag, ciphertext = excluded.ciphertext, frames = excluded.frames, enrolled_at = excluded.enrolled_at
+         WHERE excluded.enrolled_at > templates.enrolled_at`,
+      )
+      .run(sealed.personRef, sealed.model, sealed.iv, sealed.tag, sealed.ciphertext, sealed.frames, sealed.enrolledAt);
+    return result.changes === 1 ? "stored" : "kept_newer";
   }
 
   private decrypt(row: TemplateRow): FaceTemplate {
