@@ -30,7 +30,13 @@ export const BoxConfig = z.strictObject({
     signingKeyPath: z.string().min(1).describe("Ed25519 private key (PKCS#8 PEM, mode 0600)."),
     pseudonymKeyPath: z.string().min(1).describe("Deployment pseudonym key file (mode 0600)."),
     pseudonymKeyId: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/),
-    templateKeyPath: z.string().min(1).describe("AES-256 key for face templates at rest (mode 0600)."),
+    templateKeyPath: z.string().min(1).describe("The institution's AES-256 face-template key (mode 0600): templates at rest and in sync."),
+    templateKeyId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,32}$/)
+      .nullable()
+      .default(null)
+      .describe("Id of the institution template key (from provisioning); templates sealed under another key are not imported."),
   }),
   reader: z
     .strictObject({
@@ -46,6 +52,19 @@ export const BoxConfig = z.strictObject({
     ])
     .default({ kind: "v4l2", device: "/dev/video0", width: 640, height: 480, fps: 15 }),
   behaviour: BehaviourSettings.default(DEFAULT_BEHAVIOUR),
+  templates: z
+    .strictObject({
+      path: z.string().min(1).default("/var/lib/carewitness/templates.db").describe("Encrypted face templates (SQLite)."),
+      syncIntervalS: z.number().int().min(5).max(86_400).default(60).describe("How often the box pulls its institution's new templates from the gateway."),
+    })
+    .default({ path: "/var/lib/carewitness/templates.db", syncIntervalS: 60 }),
+  health: z
+    .strictObject({
+      diskFreeAlarmBytes: z.number().int().min(0).default(512 * 1024 * 1024).describe("Health raises disk_low below this much free space on the outbox volume."),
+      clockOffsetAlarmMs: z.number().int().min(0).default(30_000).describe("Health raises clock_offset when the clock is further than this from the reference."),
+      cameraStallAlarmMs: z.number().int().min(0).default(5_000).describe("Health reports the camera down when no frame arrived for this long while streaming."),
+    })
+    .default({ diskFreeAlarmBytes: 512 * 1024 * 1024, clockOffsetAlarmMs: 30_000, cameraStallAlarmMs: 5_000 }),
   roster: z.array(RosterEntry).max(2000).default([]).describe("Beds a ward-round box may pick from."),
   outbox: z
     .strictObject({

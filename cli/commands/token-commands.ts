@@ -1,10 +1,12 @@
 import { Command, Option } from "commander";
 import { z } from "zod";
-import { SiteId } from "../../protocol/index.js";
+import { randomBytes } from "node:crypto";
+import { BoxId, SiteId } from "../../protocol/index.js";
 import { openGatewayStore } from "../../gateway/open-store.js";
 import { newApiToken } from "../../gateway/http/api-auth.js";
-import { API_ROLES, type ApiRole } from "../../gateway/store/gateway-store.js";
-import { addStoreOptions, storeConfigFrom } from "../store-options.js";
+import { mintProvisioningToken } from "../../gateway/provisioning/provisioning-tokens.js";
+import { API_ROLES, DEVICE_ROLES, type ApiRole, type DeviceRole } from "../../gateway/store/gateway-store.js";
+import { addStoreOptions, parseIntOption, storeConfigFrom } from "../store-options.js";
 
 export function tokenCommands(): Command {
   const tokens = new Command("tokens").description("REST API bearer tokens (admin, supervisor, hospital).");
@@ -29,5 +31,69 @@ export function tokenCommands(): Command {
       await store.close();
     }
   });
-  return tokens.addCommand(create);
+  return tokens.addCommand(create).addCommand(provisionTokenCommand());
 }
+
+/** `carewitness tokens provision`: a one-time token that provisions one box (`carewitness device provision`). */
+function provisionTokenCommand(): Command {
+  const provision = new Command("provision")
+    .description("Mint a one-time provisioning token for one box and print it once; only its hash is stored.")
+    .requiredOption("--site <site>", "institution the box belongs to")
+    .addOption(new Option("--role <role>", "dialysis_station | ward_round").choices(DEVICE_ROLES as string[]).makeOptionMandatory())
+    .option("--station <station>", "station id (dialysis_station)")
+    .option("--ward <ward>", "ward (ward_round)")
+    .option("--box <box>", "the box id to give it (default: generated from the site and the station or ward)")
+    .addOption(new Option("--mqtt-url <url>", "the broker URL as the box reaches it").env("CAREWITNESS_BOX_MQTT_URL").makeOptionMandatory())
+    .option("--expires-in <hours>", "hours the token may be redeemed", parseIntOption("--expires-in"), 24)
+    .option("--replace-key", "the box id exists: give it the new box's key (a replaced box)")
+    .option("--by <name>", "who mints it (kept with the token)", process.env.USER ?? "admin")
+    .option("--json", "print JSON");
+  addStoreOptions(provision);
+  provision.action(
+    async (flags: {
+      site: string;
+      role: DeviceRole;
+      station?: string;
+      ward?: string;
+      box?: string;
+      mqttUrl: string;
+      expiresIn: number;
+      replaceKey?: boolean;
+      by: string;
+      json?: boolean;
+      sqlite: string;
+      pg?: string;
+      pgSchema?: string;
+    }) => {
+      const site = SiteId.parse(flags.site);
+      if (flags.role === "dialysis_station" && flags.ward !== undefined) throw new Error("--ward applies to ward_round boxes; use --station");
+      if (flags.role === "ward_round" && flags.station !== undefined) throw new Error("--station applies to dialysis_station boxes; use --ward");
+      if (flags.expiresIn < 1 || flags.expiresIn > 24 * 30) throw new Error("--expires-in must be 1 to 720 hours");
+      const location = flags.station ?? flags.ward ?? null;
+      const box = BoxId.parse(flags.box ?? `${site}-${(location ?? flags.role).replace(/[^A-Za-z0-9_.-]/g, "-")}-${randomBytes(3).toString("hex")}`.slice(0, 64));
+      const store = await openGatewayStore(storeConfigFrom(flags));
+      try {
+        const { token, record } = await mintProvisioningToken(store, {
+          box,
+          site,
+          role: flags.role,
+          location,
+          mqttUrl: flags.mqttUrl,
+          replaceKey: flags.replaceKey === true,
+          createdBy: z.string().min(1).max(100).parse(flags.by),
+          lifetimeMs: flags.expiresIn * 3_600_000,
+        });
+        const expiresAt = new Date(record.expiresAt).toISOString();
+        process.stdout.write(
+          flags.json === true
+            ? `${JSON.stringify({ box, site, role: flags.role, location, token, expiresAt })}\n`
+            : `${token}\nbox ${box} of ${site}; single use, expires ${expiresAt}. On the box: carewitness device provision --gateway URL --token ${token}\n`,
+        );
+      } finally {
+        await store.close();
+      }
+    },
+  );
+  return provision;
+}
+

@@ -9,6 +9,10 @@ import { PROTOCOL_VERSION } from "../version.js";
  */
 const ComponentHealth = z.enum(["ok", "degraded", "down", "absent"]);
 
+/** Health alarms a box raises when a threshold is crossed. */
+export const STATUS_ALARMS = ["outbox_backlog", "disk_low", "clock_offset", "reader_down", "camera_down"] as const;
+export type StatusAlarm = (typeof STATUS_ALARMS)[number];
+
 export const StatusMessage = z
   .strictObject({
     v: z.literal(PROTOCOL_VERSION),
@@ -24,6 +28,16 @@ export const StatusMessage = z
         camera: ComponentHealth,
         outboxDepth: z.number().int().min(0),
         oldestPendingAt: Timestamp.nullable(),
+        // Added in v1 without a version change: optional, so boxes that do not send them stay valid.
+        models: z.array(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/)).max(8).optional().describe("Face models in use, as id@version."),
+        lastEventAt: Timestamp.nullable().optional().describe("When the box last produced a check event."),
+        disk: z
+          .strictObject({ freeBytes: z.number().int().min(0), totalBytes: z.number().int().min(0) })
+          .nullable()
+          .optional()
+          .describe("Free and total space of the volume holding the outbox."),
+        clockOffsetMs: z.number().int().nullable().optional().describe("The box's clock minus the reference clock (gateway or NTP), ms; null if unknown."),
+        alarms: z.array(z.enum(STATUS_ALARMS)).max(STATUS_ALARMS.length).optional().describe("Thresholds the box has crossed (health thresholds in its configuration)."),
       })
       .nullable()
       .describe("Component health; null in a last will."),
