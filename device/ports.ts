@@ -45,6 +45,8 @@ export interface FrameSource {
   burst(count: number, timeoutMs: number): Promise<readonly CameraFrame[]>;
   health(): CameraHealth;
   stop(): Promise<void>;
+  /** Night rounds: exposure from configuration; sources that cannot change it leave it out. */
+  setExposure?(exposure: "auto" | "long" | "ir"): Promise<void>;
 }
 
 /** Languages of the kiosk screen; Simplified Chinese is the default. */

@@ -15,7 +15,14 @@ export interface BoxMqttOptions {
   readonly agentVersion: string;
   readonly health: () => StatusMessage["health"];
   readonly onAck: (payload: Buffer) => void;
+  /** The gateway's retained configuration push; subscribed only when given. */
+  readonly onConfig?: (payload: Buffer) => void;
   readonly publishTimeoutMs?: number;
+  /**
+   * false: return at once and keep connecting in the background (a box must start and record checks
+   * while its broker is unreachable); true (default): wait for the first connection.
+   */
+  readonly waitForConnect?: boolean;
 }
 
 export interface BoxMqttSession extends EventPublisher {
@@ -50,24 +57,40 @@ export async function connectBoxSession(options: BoxMqttOptions): Promise<BoxMqt
     ...(version === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
     will: { topic: boxTopic("status", address), payload: status(options, "offline", "last_will", null), qos: 1, retain: true },
   });
+  const configTopic = boxTopic("config", address);
   client.on("message", (topic, payload) => {
     if (topic === boxTopic("acks", address)) options.onAck(payload);
+    else if (topic === configTopic) options.onConfig?.(payload);
   });
   const publishStatus = async (state: StatusMessage["state"], reason: StatusMessage["reason"]): Promise<void> => {
+    // Status is current state, not history: while offline there is nothing worth queueing.
+    if (!client.connected) return;
     await client.publishAsync(boxTopic("status", address), status(options, state, reason, options.health()), { qos: 1, retain: true });
   };
+  const topics = [boxTopic("acks", address), ...(options.onConfig === undefined ? [] : [configTopic])];
   client.on("connect", () => {
     void publishStatus("online", "connected").catch(() => undefined);
+    // The session is persistent, but subscribing again on every connection costs nothing and
+    // covers a broker that lost its session state.
+    void client.subscribeAsync(topics, { qos: 1 }).catch(() => undefined);
   });
-  await new Promise<void>((resolve, reject) => {
-    client.once("connect", () => resolve());
-    client.once("error", reject);
-  });
-  await client.subscribeAsync(boxTopic("acks", address), { qos: 1 });
+  if (options.waitForConnect ?? true) {
+    await new Promise<void>((resolve, reject) => {
+      client.once("connect", () => resolve());
+      client.once("error", reject);
+    });
+    await client.subscribeAsync(topics, { qos: 1 });
+  } else {
+    // Connection errors are retried by the client (reconnectPeriod); without a listener they would throw.
+    client.on("error", () => undefined);
+  }
   const timeoutMs = options.publishTimeoutMs ?? 10_000;
   return {
     client,
     publish(topic, payload) {
+      // Offline, mqtt.js would queue the message in memory and the outbox would queue it again on
+      // every tick; the outbox is the queue, so refuse at once.
+      if (!client.connected) return Promise.reject(new Error("not connected to the broker"));
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no PUBACK within ${timeoutMs} ms`)), timeoutMs);
         client.publish(topic, payload, { qos: 1 }, (error) => {

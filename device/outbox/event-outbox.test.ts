@@ -85,7 +85,11 @@ describe("event outbox", () => {
         buffer = lines.pop() ?? "";
         for (const line of lines) if (line !== "") confirmed.add(Number(line));
       });
-      await new Promise((resolve) => setTimeout(resolve, 700 + round * 137));
+      // Kill at a point within the writing, not within the process start (slow on a loaded machine).
+      const before = confirmed.size;
+      const deadline = Date.now() + 30_000;
+      while (confirmed.size === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 100 + round * 137));
       child.kill("SIGKILL");
       await new Promise((resolve) => child.once("exit", resolve));
     }

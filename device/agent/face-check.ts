@@ -1,0 +1,126 @@
+import { decideCheck, type DecisionThresholds } from "../face/check-decision.js";
+import { alignFace } from "../face/face-aligner.js";
+import { decodeFaceImage } from "../face/face-image.js";
+import { assessPassiveLiveness, DEFAULT_PASSIVE_THRESHOLDS, type PassiveFrame, type PassiveLivenessThresholds, type PassiveLivenessVerdict } from "../face/passive-liveness/index.js";
+import type { FaceDetector } from "../face/face-detector.js";
+import type { FaceLandmarker } from "../face/face-landmarker.js";
+import { eyeOpenness, yawFromLandmarks } from "../face/face-measures.js";
+import type { FacePipeline } from "../face/face-pipeline.js";
+import { judgeChallenge, type Challenge, type ChallengeVerdict, type LivenessObservation } from "../face/liveness-challenge.js";
+import type { TemplateStore } from "../face/template-store.js";
+import type { EnrolmentOutcome, FaceOutcome } from "../flows/flow-types.js";
+import type { CameraFrame } from "../ports.js";
+
+/**
+ * The agent's face seam: a burst of frames and a card's person ref in, the flow's face outcome out.
+ * Production wires the face pipeline (detect → gates → align → embed → template), the active
+ * liveness challenge on the landmark track, and decideCheck; tests may wire a scripted one.
+ */
+export interface FaceCheck {
+  /** Model ids as id@version, for health. */
+  readonly models: readonly string[];
+  verify(frames: readonly CameraFrame[], personRef: string, challenge: Challenge): Promise<FaceOutcome>;
+  enrol(frames: readonly CameraFrame[], personRef: string): Promise<EnrolmentOutcome>;
+  /** Releases what this check alone owns (models and stores shared between checks stay open). */
+  close?(): Promise<void>;
+}
+
+/** What a burst says about liveness: the active challenge, and the passive cues when the box ran them. */
+export interface BurstLivenessVerdict {
+  readonly challenge: ChallengeVerdict;
+  readonly passive: PassiveLivenessVerdict | null;
+}
+
+/** Judges liveness over a burst. */
+export interface LivenessJudge {
+  readonly model: string;
+  judge(frames: readonly CameraFrame[], challenge: Challenge): Promise<BurstLivenessVerdict>;
+}
+
+/**
+ * Liveness over one burst: the active challenge on the 68-point landmark track of each frame (eye
+ * openness for a blink, yaw for a head turn), and the passive cues (screen border, moiré, glare,
+ * micro-motion: device/face/passive-liveness) on the same frames and face boxes. A burst that ends
+ * before the gesture and before the time limit is a failed challenge here: the box does not wait for
+ * more frames than it asked for.
+ */
+export class LandmarkLiveness implements LivenessJudge {
+  readonly model: string;
+
+  constructor(
+    private readonly detector: FaceDetector,
+    private readonly landmarker: FaceLandmarker,
+    private readonly passiveThresholds: PassiveLivenessThresholds | null = DEFAULT_PASSIVE_THRESHOLDS,
+    model = "face-landmark-68",
+  ) {
+    this.model = model;
+  }
+
+  async judge(frames: readonly CameraFrame[], challenge: Challenge): Promise<BurstLivenessVerdict> {
+    const track: LivenessObservation[] = [];
+    const passiveFrames: PassiveFrame[] = [];
+    for (const frame of frames) {
+      const decoded = await decodeFaceImage(frame.image);
+      if (!decoded.ok) continue;
+      const image = decoded.image;
+      const face = (await this.detector.detect(image))[0];
+      const [rightEye, leftEye] = face?.keypoints ?? [];
+      if (face === undefined || rightEye === undefined || leftEye === undefined) continue;
+      passiveFrames.push({ image, face });
+      const points = await this.landmarker.landmarks(alignFace(image, rightEye, leftEye, this.landmarker.chipSize));
+      track.push({ atMs: frame.capturedAt, eyeOpenness: eyeOpenness(points), yaw: yawFromLandmarks(points) });
+    }
+    const verdict = judgeChallenge(challenge, track);
+    const active: ChallengeVerdict = verdict.state === "pending" ? { state: "failed", challenge, reason: "time_limit", score: 0 } : verdict;
+    const passive = this.passiveThresholds === null || passiveFrames.length === 0 ? null : assessPassiveLiveness(passiveFrames, this.passiveThresholds);
+    return { challenge: active, passive };
+  }
+}
+
+export class PipelineFaceCheck implements FaceCheck {
+  readonly models: readonly string[];
+
+  constructor(
+    private readonly pipeline: FacePipeline,
+    private readonly templates: TemplateStore,
+    private readonly liveness: LivenessJudge,
+    /** From the recogniser's manifest and the box's behaviour settings (decisionThresholds). */
+    private readonly thresholds?: DecisionThresholds,
+    private readonly minEnrolmentFrames = 3,
+  ) {
+    this.models = [pipeline.model, liveness.model];
+  }
+
+  async verify(frames: readonly CameraFrame[], personRef: string, challenge: Challenge): Promise<FaceOutcome> {
+    if (frames.length === 0) return { kind: "camera_problem", detail: "the camera delivered no frame" };
+    const match = await this.pipeline.verify(frames.map((f) => f.image), personRef, this.templates);
+    if (match.outcome === "not_enrolled") return { kind: "not_enrolled" };
+    // Frames that are not images are the camera's fault: nothing to coach the patient about.
+    if (match.outcome === "no_face" && match.coaching === "unreadable_image") return { kind: "camera_problem", detail: "the camera's frames do not decode as images" };
+    // Liveness is judged only on a face that was seen; a no_face burst has nothing to judge.
+    const liveness: BurstLivenessVerdict = match.outcome === "no_face" ? { challenge: { state: "pending", challenge }, passive: null } : await this.liveness.judge(frames, challenge);
+    const decision = decideCheck({
+      match,
+      liveness: liveness.challenge,
+      livenessModel: this.liveness.model,
+      ...(liveness.passive === null ? {} : { passive: liveness.passive }),
+      ...(this.thresholds === undefined ? {} : { thresholds: this.thresholds }),
+    });
+    if (!decision.decided) return { kind: "not_enrolled" };
+    return { kind: "decided", verification: decision.verification, coaching: match.outcome === "no_face" ? match.coaching : null };
+  }
+
+  async enrol(frames: readonly CameraFrame[], personRef: string): Promise<EnrolmentOutcome> {
+    if (frames.length === 0) return { ok: false, goodFrames: 0, framesNeeded: this.minEnrolmentFrames, problem: "camera_problem" };
+    const result = await this.pipeline.enrol(frames.map((f) => f.image), personRef, this.templates);
+    if (result.ok) return { ok: true, goodFrames: result.template.frames, duplicates: result.duplicateOf.length };
+    const commonest = mostCommon(result.rejections);
+    return { ok: false, goodFrames: result.goodFrames, framesNeeded: this.minEnrolmentFrames, problem: result.reason === "inconsistent_frames" ? "inconsistent_frames" : (commonest ?? "too_few_good_frames") };
+  }
+}
+
+function mostCommon<T>(items: readonly T[]): T | undefined {
+  const counts = new Map<T, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+}

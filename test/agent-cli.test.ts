@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCarewitness } from "../cli/cli-process.js";
+import { startGateway, type RunningGateway } from "../gateway/gateway-service.js";
+import { openPtyPair, type PtyPair } from "../simulator/idcard/pty-pair.js";
+import { attachVirtualReaderToPort, type ReaderPortTransport } from "../simulator/idcard/serial-port-transport.js";
+import { VirtualReader } from "../simulator/idcard/virtual-reader.js";
+import { cardAt, prepareBox, refOf, until } from "./fixtures/agent-rig.js";
+
+/**
+ * `carewitness device run --config FILE` as a box runs it: the reader opened through serialport's
+ * platform binding on a pseudo-terminal (socat) with the virtual reader on the other end, the face
+ * models loaded from models/build, the outbox and MQTT session to a gateway.
+ */
+const CLI = fileURLToPath(new URL("../cli/carewitness.ts", import.meta.url));
+let dir: string;
+let gateway: RunningGateway;
+let pair: PtyPair | undefined;
+let transport: ReaderPortTransport | undefined;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "cw-agent-cli-"));
+  gateway = await startGateway({ store: { kind: "sqlite", path: join(dir, "gateway.db") }, mqtt: { url: null, embeddedPort: 0 }, http: { port: 0 }, ingest: { verifyWorkers: 0 } });
+});
+
+afterAll(async () => {
+  await transport?.close();
+  await pair?.close();
+  await gateway.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("carewitness device run", () => {
+  it("refuses to start without a valid configuration, saying why", async () => {
+    const result = await runCarewitness(["device", "run", "--config", join(dir, "absent.json")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("missing");
+  });
+
+  it("runs the agent on a serial reader: a card becomes an event at the gateway, and SIGTERM stops it cleanly", { timeout: 90_000 }, async () => {
+    pair = await openPtyPair();
+    const reader = new VirtualReader();
+    transport = attachVirtualReaderToPort(reader, { path: pair.readerPath });
+    await transport.ready;
+    const box = await prepareBox(join(dir, "box"), gateway.store, { box: "cli-chair", site: "H-CLI", mqttUrl: gateway.mqttUrl, readerPort: pair.hostPath });
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "device", "run", "--config", box.configPath, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+    const lines: { event: string; [key: string]: unknown }[] = [];
+    createInterface({ input: child.stdout }).on("line", (line) => lines.push(JSON.parse(line) as { event: string }));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    await until(() => lines.some((l) => l.event === "started"), "started", 60_000);
+    const card = cardAt(box, 0);
+    reader.placeCard(card);
+    await until(() => lines.some((l) => l.event === "done_shown"), "a check shown done", 20_000);
+    reader.removeCard();
+    await until(async () => (await gateway.store.countEvents({ box: "cli-chair" })) === 1, "stored");
+    const page = await gateway.store.queryEvents({ box: "cli-chair" }, { limit: 1 });
+    expect(page.items[0]).toMatchObject({ kind: "dialysis.check_in", subjectRef: refOf(card), outcome: "card_only", seq: 1 });
+    expect(JSON.stringify(lines)).not.toContain(card.card.idNumber);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(lines.at(-1)).toMatchObject({ event: "stopped" });
+    expect((await gateway.store.getDevice("cli-chair"))?.state).toBe("offline");
+  });
+});

@@ -1,0 +1,119 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentStatusHealth } from "../device/agent/agent-health.js";
+import { loadBoxSecrets } from "../device/agent/box-secrets.js";
+import { loadFaceModels, pipelineFaceCheckFactory, type FaceModels } from "../device/agent/face-models.js";
+import { DirectoryFrameSource } from "../device/camera/directory-frame-source.js";
+import { TemplateStore } from "../device/face/template-store.js";
+import { EventMessage, maskIdNumber } from "../protocol/index.js";
+import { startGateway, type RunningGateway } from "../gateway/gateway-service.js";
+import { cardAt, FACES_DIR, prepareBox, refOf, startInProcessAgent, until, type InProcessAgent } from "./fixtures/agent-rig.js";
+
+/** Ward rounds, enrolment and a stopped camera, through the agent against a gateway. */
+let dir: string;
+let gateway: RunningGateway;
+const running: InProcessAgent[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "cw-agent-flows-"));
+  gateway = await startGateway({ store: { kind: "sqlite", path: join(dir, "gateway.db") }, mqtt: { url: null, embeddedPort: 0 }, http: { port: 0 }, ingest: { verifyWorkers: 0 } });
+});
+
+afterAll(async () => {
+  for (const a of running) await a.agent.stop();
+  await gateway.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function storedEvents(box: string): Promise<EventMessage[]> {
+  const page = await gateway.store.queryEvents({ box }, { limit: 100 });
+  return page.items.map((record) => EventMessage.parse(JSON.parse(record.body))).sort((a, b) => a.seq - b.seq);
+}
+
+describe("agent flows", () => {
+  it("a ward round: operator card, bed from the roster, a bedside check and a 'patient absent' with bed, time and operator", async () => {
+    const prepared = await prepareBox(join(dir, "ward"), gateway.store, {
+      box: "ward-5b-r1",
+      site: "H-FLOWS",
+      role: "ward_round",
+      location: "5B",
+      mqttUrl: gateway.mqttUrl,
+      roster: [{ ward: "5B", bed: "12" }, { ward: "5B", bed: "14", occupant: { ref: "e".repeat(64), refKey: "pk-test", masked: maskIdNumber("11010519491231002X") } }],
+    });
+    const rig = await startInProcessAgent(prepared);
+    running.push(rig);
+    const operator = cardAt(prepared, 4);
+    const patient = cardAt(prepared, 5);
+    rig.agent.act({ action: "start_round", role: "doctor" });
+    rig.reader.placeCard(operator);
+    await until(() => rig.agent.screen.screen === "pick_bed", "pick bed");
+    rig.reader.removeCard();
+    expect(rig.agent.screen).toMatchObject({ screen: "pick_bed", ward: "5B", beds: [{ bed: "12", person: null }, { bed: "14" }] });
+    rig.agent.act({ action: "pick_bed", ward: "5B", bed: "12" });
+    await rig.tap(patient);
+    await until(() => rig.agent.screen.screen === "pick_bed", "back to the beds");
+    rig.agent.act({ action: "scan_bed", code: "BED:5B/14" });
+    rig.agent.act({ action: "patient_absent" });
+    await until(async () => (await storedEvents("ward-5b-r1")).length === 2, "two bedside checks stored");
+    const [check, absent] = await storedEvents("ward-5b-r1");
+    const round = { shift: expect.stringMatching(/^(day|night)$/) as unknown, operatorRef: refOf(operator), operatorRole: "doctor" };
+    expect(check).toMatchObject({ kind: "ward.bedside_check", bed: { ward: "5B", bed: "12" }, round, subject: { ref: refOf(patient) }, verification: { outcome: "verified" } });
+    expect(absent).toMatchObject({ kind: "ward.bedside_check", bed: { ward: "5B", bed: "14" }, round, subject: { cardType: "none", ref: "e".repeat(64) }, verification: { outcome: "absent" } });
+    expect(check?.kind === "ward.bedside_check" && absent?.kind === "ward.bedside_check" && check.round.id === absent.round.id).toBe(true);
+  });
+
+  it("a camera that stops delivering is down in the status within seconds, and a tap then records card_only", async () => {
+    const camera = join(dir, "two-frames");
+    mkdirSync(camera);
+    const photo = readFileSync(join(FACES_DIR, "Andre_Agassi", readdirSync(join(FACES_DIR, "Andre_Agassi"))[0] ?? ""));
+    writeFileSync(join(camera, "a.jpg"), photo);
+    const prepared = await prepareBox(join(dir, "stall"), gateway.store, { box: "stall-chair", site: "H-FLOWS", mqttUrl: gateway.mqttUrl });
+    const rig = await startInProcessAgent(prepared, { camera: new DirectoryFrameSource({ path: camera, fps: 10, loop: false, stallAfterMs: 800 }) });
+    running.push(rig);
+    await until(() => agentStatusHealth(rig.agent.health(), prepared.config).camera === "down", "camera down", 5000);
+    expect(agentStatusHealth(rig.agent.health(), prepared.config).alarms).toContain("camera_down");
+    await rig.tap(cardAt(prepared, 0), (log) => log.some((e) => e.event === "recorded"));
+    expect(rig.log.find((e) => e.event === "problem")).toMatchObject({ part: "camera" });
+    await until(async () => (await storedEvents("stall-chair")).length === 1, "stored");
+    expect((await storedEvents("stall-chair"))[0]?.verification.outcome).toBe("card_only");
+    // The gateway keeps the box online (it is up; its camera is not).
+    expect((await gateway.store.getDevice("stall-chair"))?.state).toBe("online");
+  });
+});
+
+describe("enrolment through the agent", () => {
+  let models: FaceModels;
+  beforeAll(async () => {
+    models = await loadFaceModels();
+  });
+  afterAll(async () => {
+    await models.close();
+  });
+
+  it("nurse card, patient card, quality-gated capture → an encrypted template, then the patient's face is compared at the next tap", { timeout: 60_000 }, async () => {
+    const prepared = await prepareBox(join(dir, "enrol"), gateway.store, { box: "enrol-chair", site: "H-FLOWS", mqttUrl: gateway.mqttUrl, camera: { kind: "directory", path: join(FACES_DIR, "Andre_Agassi"), fps: 15 } });
+    const templates = new TemplateStore(prepared.config.templates.path, loadBoxSecrets(prepared.config.keys).templateKey);
+    const rig = await startInProcessAgent(prepared, { face: pipelineFaceCheckFactory(models, templates), timing: { burstFrames: 4, burstTimeoutMs: 3000, enrolmentFrames: 5, enrolmentTimeoutMs: 5000, tickMs: 50, deliveryMs: 50, resultMs: 100 } });
+    running.push(rig);
+    const nurse = cardAt(prepared, 3);
+    const patient = cardAt(prepared, 0);
+    rig.agent.act({ action: "start_enrolment" });
+    await rig.tap(nurse, (log) => log.some((e) => e.event === "screen" && e.screen.screen === "enrolment" && e.screen.step === "patient_card"));
+    await rig.tap(patient, (log) => log.some((e) => e.event === "screen" && e.screen.screen === "enrolment" && (e.screen.step === "done" || e.screen.step === "failed")));
+    expect(rig.screens.find((s) => s.screen === "enrolment" && s.step === "done")).toMatchObject({ person: { maskedId: maskIdNumber(patient.card.idNumber) } });
+    expect(rig.log.find((e) => e.event === "report")).toMatchObject({ report: { report: "enrolment", ok: true, nurseRef: refOf(nurse), patientRef: refOf(patient) } });
+    expect(templates.get(refOf(patient), "dlib-resnet-v1@1")).toBeDefined();
+    expect(await storedEvents("enrol-chair")).toEqual([]); // enrolment is not a check
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await rig.tap(patient, (log) => log.some((e) => e.event === "recorded"));
+    await until(async () => (await storedEvents("enrol-chair")).length === 1, "stored");
+    const [event] = await storedEvents("enrol-chair");
+    // Still photos: the face matches the template, and the liveness challenge decides verified or spoof.
+    expect(event?.verification.face).toMatchObject({ metric: "euclidean_distance", model: "dlib-resnet-v1@1" });
+    expect(event?.verification.face?.score).toBeLessThan(event?.verification.face?.threshold ?? 0);
+    expect(["verified", "suspected_spoof"]).toContain(event?.verification.outcome);
+    templates.close();
+  });
+});
