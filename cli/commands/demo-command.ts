@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import { startGateway } from "../../gateway/gateway-service.js";
 import { newApiToken } from "../../gateway/http/api-auth.js";
@@ -8,6 +9,7 @@ import { SimulationOptions } from "../../simulator/fleet/simulation-options.js";
 import { stderrLog } from "../cli-log.js";
 import { parseIntOption } from "../store-options.js";
 import { waitForSignal } from "./gateway-command.js";
+import { inProcessGateway, runScenarioFile } from "./simulate-hardware-command.js";
 
 /**
  * `npm start`: the whole system on one machine with nothing else installed — the gateway on the
@@ -21,7 +23,9 @@ export function demoCommand(): Command {
     .addOption(new Option("--mqtt-port <port>", "embedded broker port").argParser(parseIntOption("--mqtt-port")).default(1884))
     .addOption(new Option("--days <n>", "days of simulated traffic").argParser(parseIntOption("--days")).default(7))
     .option("--exit", "stop once the simulation is done instead of serving on")
-    .action(async (flags: { db: string; httpPort: number; mqttPort: number; days: number; exit?: boolean }) => {
+    .addOption(new Option("--faces <dir>", "also run the short hardware scenario (real box agents, kiosk pages) with the face photos in DIR (LFW layout)").env("CAREWITNESS_FACES_DIR"))
+    .addOption(new Option("--kiosk-port <port>", "first kiosk port of the hardware scenario").argParser(parseIntOption("--kiosk-port")).default(8090))
+    .action(async (flags: { db: string; httpPort: number; mqttPort: number; days: number; exit?: boolean; faces?: string; kioskPort: number }) => {
       const log = stderrLog(true);
       // A fixed demo key, shared by the simulated boxes and the gateway, so billing can be imported and matched.
       const pseudonymKey = createHash("sha256").update("carewitness demo pseudonym key").digest("hex");
@@ -72,10 +76,22 @@ export function demoCommand(): Command {
           "",
         ].join("\n"),
       );
+      // Opt-in: real box agents need the face photos, which the product never reads from a default place.
+      const boxes =
+        flags.faces === undefined
+          ? null
+          : await runScenarioFile({ scenarioFile: shortDemoScenario(), facesDir: flags.faces, gateway: inProcessGateway(gateway, token), kioskPort: flags.kioskPort, paceMs: 0, truthOut: ".carewitness/demo-scenario-truth.json", json: false });
       if (flags.exit !== true) {
         process.stdout.write("Serving; Ctrl-C stops.\n");
         await waitForSignal();
       }
+      await boxes?.stop();
       await gateway.close();
     });
+}
+
+/** simulator/scenarios/short-demo.json of this package, from the source tree (tsx) or from dist/. */
+function shortDemoScenario(): string {
+  const fromSource = fileURLToPath(new URL("../../simulator/scenarios/short-demo.json", import.meta.url));
+  return existsSync(fromSource) ? fromSource : fileURLToPath(new URL("../../../simulator/scenarios/short-demo.json", import.meta.url));
 }

@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { formatSimulationSummary, runFleetSimulation } from "../../simulator/fleet/fleet-simulation.js";
 import { SimulationOptions, type SimulationOptionsInput } from "../../simulator/fleet/simulation-options.js";
 import { parseIntOption } from "../store-options.js";
+import { runHardwareSimulate, type HardwareSimulateFlags } from "./simulate-hardware-command.js";
 
 interface SimulateFlags {
   mqttUrl: string;
@@ -83,7 +84,22 @@ export function simulateCommand(): Command {
     .addOption(new Option("--max-connections <n>", "cap on MQTT connections; boxes share above it").argParser(parseIntOption("--max-connections")).default(200))
     .addOption(new Option("--pseudonym-key <hex|base64url>", "deployment pseudonym key for person refs").env("CAREWITNESS_PSEUDONYM_KEY"))
     .option("--json", "print the summary as one JSON object")
-    .action(async (flags: SimulateFlags) => {
+    .option("--hardware", "run real box agents on virtual hardware (ID-card reader on a pseudo-terminal, virtual camera) through a scenario file")
+    .option("--scenario <file>", "with --hardware: the scenario (simulator/scenarios/README.md)")
+    .addOption(new Option("--faces <dir>", "with --hardware: folder of face photos, one sub-folder per person (LFW layout)").env("CAREWITNESS_FACES_DIR"))
+    .option("--gateway-mqtt <url|embedded>", "with --hardware: the gateway's broker, or `embedded` to start a gateway (SQLite) in this process", "embedded")
+    .addOption(new Option("--kiosk-port <n>", "with --hardware: first kiosk port, one per box (0: any free ports)").argParser(parseIntOption("--kiosk-port")).default(8090))
+    .addOption(new Option("--http-port <n>", "with --hardware and an embedded gateway: its REST API port").argParser(parseIntOption("--http-port")).default(8080))
+    .addOption(new Option("--embedded-port <n>", "with --hardware and an embedded gateway: its broker port").argParser(parseIntOption("--embedded-port")).default(1884))
+    .option("--db <path>", "with --hardware and an embedded gateway: its SQLite file (recreated)", ".carewitness/simulate-hardware.db")
+    .option("--truth-out <file>", "with --hardware: where to write what truly happened (JSON)", ".carewitness/scenario-truth.json")
+    .addOption(new Option("--pace-ms <ms>", "with --hardware: pause before each step, to follow the kiosk pages").argParser(parseIntOption("--pace-ms")).default(0))
+    .option("--exit", "with --hardware: stop after the scenario instead of serving the kiosk pages and gateway on")
+    .action(async (flags: SimulateFlags & HardwareSimulateFlags & { hardware?: boolean }) => {
+      if (flags.hardware === true) {
+        await runHardwareSimulate(flags);
+        return;
+      }
       const options = simulationOptionsFrom(flags);
       const summary = await runFleetSimulation(options, (progress) => {
         process.stderr.write(`\r${progress.line}`);
