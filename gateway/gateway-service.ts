@@ -11,6 +11,7 @@ import { createVerifierPool } from "./ingest/verifier-pool.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./mqtt/embedded-broker.js";
 import { connectGatewayMqtt } from "./mqtt/gateway-mqtt-client.js";
 import { openGatewayStore } from "./open-store.js";
+import { defaultEvidenceKeyPath, startAlertBackEnd, type AlertBackEnd } from "./alerts/alert-back-end.js";
 import type { AlertRecord, GatewayStore } from "./store/gateway-store.js";
 
 /**
@@ -24,6 +25,7 @@ export interface RunningGateway {
   readonly store: GatewayStore;
   readonly pipeline: IngestPipeline;
   readonly api: FastifyInstance;
+  readonly alerts: AlertBackEnd;
   close(): Promise<void>;
 }
 
@@ -65,9 +67,11 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
     cleanups.push(async () => {
       await client?.endAsync();
     });
+    let alertBackEnd: AlertBackEnd | null = null;
     const publishAlert = async (alert: AlertRecord): Promise<void> => {
       if (client === null) throw new Error("not connected");
       await client.publishAsync(siteTopic("alerts", alert.site), alert.body, { qos: 1 });
+      alertBackEnd?.nudge();
     };
     const pipeline = createIngestPipeline({
       store,
@@ -122,8 +126,24 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
       await store.markAlertsPublished([alert.id], Date.now());
     }
 
+    // The rule engine's alerts, their lifecycle, stream, webhooks and evidence (gateway/alerts).
+    const alerts = await startAlertBackEnd({
+      store,
+      publish: async (site, body) => {
+        await connected.publishAsync(siteTopic("alerts", site), body, { qos: 1 });
+      },
+      evidenceKeyPath: defaultEvidenceKeyPath(config.store.kind === "sqlite" ? config.store.path : null),
+      log,
+      commandBox: async (site, box, body) => {
+        await connected.publishAsync(boxTopic("commands", { site, box }), body, { qos: 1 });
+      },
+    });
+    alertBackEnd = alerts;
+    cleanups.push(() => alerts.close());
+
     const startedAt = Date.now();
     const api = await buildGatewayApi({
+      alerts: alerts.desk,
       store,
       pseudonymKey: config.pseudonymKey === null ? null : Buffer.from(config.pseudonymKey, "hex"),
       onDeviceChanged: (box) => {
@@ -150,6 +170,7 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
       store,
       pipeline,
       api,
+      alerts,
       close: cleanup,
     };
   } catch (error) {

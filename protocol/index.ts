@@ -14,3 +14,5 @@ export * from "./messages/status.js";
 export * from "./messages/config.js";
 export * from "./messages/command.js";
 export * from "./messages/alert.js";
+export * from "./messages/box-rest.js";
+export * from "./box-request-signature.js";

@@ -12,10 +12,16 @@ import type { GatewayStore } from "../store/gateway-store.js";
 import { authenticate } from "./api-auth.js";
 import { ApiError } from "./api-error.js";
 import { alertRoutes } from "./routes/alert-routes.js";
+import { auditRoutes } from "./routes/audit-routes.js";
+import { webhookRoutes } from "./routes/webhook-routes.js";
+import { createAlertDesk, type AlertDesk } from "../alerts/alert-desk.js";
+import { apiAuditHook } from "../alerts/api-audit-hook.js";
 import { billingRoutes } from "./routes/billing-routes.js";
 import { deviceRoutes } from "./routes/device-routes.js";
 import { eventRoutes } from "./routes/event-routes.js";
 import { quarantineRoutes } from "./routes/quarantine-routes.js";
+import { provisioningRoutes } from "./routes/provisioning-routes.js";
+import { templateSyncRoutes } from "./routes/template-sync-routes.js";
 
 /**
  * The gateway's REST API as one fastify instance built by a function, so tests drive it with
@@ -29,6 +35,8 @@ export interface GatewayApiOptions {
   /** The deployment pseudonym key, for hashing ID numbers in billing imports; null: imports are refused. */
   readonly pseudonymKey?: Uint8Array | null;
   readonly logger?: boolean;
+  /** The alert back end (gateway/alerts); one over `store` with a throwaway evidence key when absent. */
+  readonly alerts?: AlertDesk;
 }
 
 export async function buildGatewayApi(options: GatewayApiOptions): Promise<FastifyInstance> {
@@ -72,17 +80,32 @@ export async function buildGatewayApi(options: GatewayApiOptions): Promise<Fasti
   );
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
+  await app.register(provisioningRoutes, { store: options.store, pseudonymKey: options.pseudonymKey ?? null, onDeviceChanged: options.onDeviceChanged ?? (() => undefined) });
+  await app.register(templateSyncRoutes, { store: options.store });
+  await app.register(import("../dashboard/dashboard-plugin.js"));
   await app.register(
     async (api) => {
       api.addHook("onRequest", authenticate(options.store));
       await api.register(deviceRoutes, { store: options.store, onDeviceChanged: options.onDeviceChanged ?? (() => undefined) });
       await api.register(eventRoutes, { store: options.store });
       await api.register(quarantineRoutes, { store: options.store });
-      await api.register(alertRoutes, { store: options.store });
+      const alerts = options.alerts ?? (await startedDesk(app, options.store));
+      api.addHook("onSend", apiAuditHook(alerts.cases));
+      await api.register(alertRoutes, { desk: alerts });
+      await api.register(auditRoutes, { desk: alerts });
+      await api.register(webhookRoutes, { desk: alerts });
       await api.register(billingRoutes, { store: options.store, pseudonymKey: options.pseudonymKey ?? null });
     },
     { prefix: "/api/v1" },
   );
   await app.ready();
   return app;
+}
+
+/** A desk of this API's own (tests, API-only use): its stream and webhooks run while the API does. */
+async function startedDesk(app: FastifyInstance, store: GatewayStore): Promise<AlertDesk> {
+  const desk = createAlertDesk({ store });
+  await desk.start(1000);
+  app.addHook("onClose", () => desk.stop());
+  return desk;
 }

@@ -13,6 +13,8 @@ export type Severity = "info" | "warning" | "critical";
 export interface Finding {
   /** findingId(rule, causeIds): the same cause never yields two findings. */
   readonly id: string;
+  /** The ids of the facts that caused it (billed lines, events, stays), sorted: what the id hashes. */
+  readonly causeIds: readonly string[];
   readonly rule: RuleId;
   readonly severity: Severity;
   readonly institution: string;

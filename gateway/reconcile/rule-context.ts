@@ -56,6 +56,7 @@ export function finding(d: FindingDraft): Finding {
   const events = d.events ?? [];
   return {
     id: findingId(d.rule, d.causeIds),
+    causeIds: uniqueSorted(d.causeIds),
     rule: d.rule,
     severity: d.severity,
     institution: d.institution,

@@ -1,4 +1,13 @@
 import type { AlertKind, EventKind, Outcome, PipelineStep, QuarantineReason } from "../../protocol/index.js";
+import type { AlertCaseStore } from "./alert-case-records.js";
+import type {
+  ProvisioningTokenRecord,
+  SiteTemplateKeyRecord,
+  StoredTemplate,
+  TemplateRecord,
+  TemplateStoreOutcome,
+  TokenClaim,
+} from "./provisioning-records.js";
 
 /**
  * The gateway's storage behind one interface, with two implementations that pass one test suite
@@ -267,4 +276,19 @@ export interface GatewayStore {
 
   createApiToken(token: ApiTokenRecord): Promise<void>;
   findApiToken(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+
+  /** Provisioning (gateway/provisioning): one-time tokens, hashed at rest. */
+  createProvisioningToken(token: ProvisioningTokenRecord): Promise<void>;
+  /** Claims a token for a box key, atomically: one key wins, the same key may claim again. */
+  claimProvisioningToken(tokenHash: string, keyId: string, at: number): Promise<TokenClaim>;
+  /** The institution's wrapped template key; inserts `candidate` if there is none yet (the first box wins). */
+  siteTemplateKey(candidate: SiteTemplateKeyRecord): Promise<SiteTemplateKeyRecord>;
+
+  /** Template sync: stores a sealed template under the next sequence number of its institution. */
+  storeTemplate(template: TemplateRecord): Promise<TemplateStoreOutcome>;
+  /** An institution's templates with seq > afterSeq, in sequence order. */
+  templatesAfter(site: string, afterSeq: number, limit: number): Promise<readonly StoredTemplate[]>;
+
+  /** The alert back end's records (gateway/alerts): cases, audit chain, change feed, webhooks, watch list. */
+  alertCases(): AlertCaseStore;
 }

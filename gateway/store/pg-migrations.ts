@@ -1,3 +1,4 @@
+import { alertCaseSchema } from "./alert-case-schema.js";
 import type { Migration } from "./migration.js";
 
 /**
@@ -127,5 +128,67 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX billed_items_by_institution ON billed_items (institution, service_at, id);
       CREATE INDEX billed_items_by_patient ON billed_items (patient_ref, service_at, id);
     `,
+  },
+  {
+    version: 3,
+    name: "provisioning and template sync",
+    sql: `
+      -- One-time provisioning tokens (gateway/provisioning): only the SHA-256 of the token is kept.
+      -- A token is claimed by the first box key that redeems it; the same key may redeem it again
+      -- (a retry after a lost answer), any other key is refused.
+      CREATE TABLE provisioning_tokens (
+        token_hash TEXT COLLATE "C" PRIMARY KEY,
+        box TEXT NOT NULL,
+        site TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('dialysis_station', 'ward_round')),
+        location TEXT,
+        mqtt_url TEXT NOT NULL,
+        replace_key BOOLEAN NOT NULL DEFAULT FALSE,
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT,
+        used_by_key TEXT
+      );
+      CREATE INDEX provisioning_tokens_by_box ON provisioning_tokens (box);
+
+      -- Each institution's template key, stored only wrapped (AES-256-GCM) under the gateway's
+      -- key-wrapping key, which is not in the database.
+      CREATE TABLE site_template_keys (
+        site TEXT COLLATE "C" PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        wrapped_key BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+
+      -- Per-institution template sequence: taken by an upsert inside the inserting transaction, so
+      -- sequence order is commit order and a box pulling "after seq N" never skips a late commit.
+      CREATE TABLE template_sequences (
+        site TEXT COLLATE "C" PRIMARY KEY,
+        last_seq BIGINT NOT NULL
+      );
+
+      -- Enrolled face templates, still sealed by the enrolling box under its institution's key: the
+      -- gateway stores and forwards them, it never decrypts them.
+      CREATE TABLE face_templates (
+        site TEXT COLLATE "C" NOT NULL,
+        seq BIGINT NOT NULL,
+        person_ref TEXT NOT NULL,
+        model TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        source_box TEXT NOT NULL,
+        enrolled_at BIGINT NOT NULL,
+        received_at BIGINT NOT NULL,
+        body_hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (site, seq),
+        UNIQUE (site, body_hash)
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: "alert cases, audit log, webhooks, watch list",
+    sql: alertCaseSchema("pg"),
   },
 ];

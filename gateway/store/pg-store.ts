@@ -1,4 +1,7 @@
 import pg from "pg";
+import type { AlertCaseStore } from "./alert-case-records.js";
+import { sqlAlertCaseStore } from "./alert-case-sql.js";
+import { pgRunner } from "./sql-program.js";
 import { decideRegistration } from "./device-registration.js";
 import { classifyUnstored, storedEventIds } from "./event-outcome.js";
 import {
@@ -40,6 +43,26 @@ import type {
   StoredQuarantine,
 } from "./gateway-store.js";
 import { pendingMigrations } from "./migration.js";
+import type {
+  ProvisioningTokenRecord,
+  SiteTemplateKeyRecord,
+  StoredTemplate,
+  TemplateRecord,
+  TemplateStoreOutcome,
+  TokenClaim,
+} from "./provisioning-records.js";
+import {
+  decideClaim,
+  PROVISIONING_TOKEN_COLUMNS,
+  provisioningTokenFromRow,
+  siteTemplateKeyFromRow,
+  TEMPLATE_COLUMNS,
+  templateFromRow,
+  templateValues,
+  type ProvisioningTokenRow,
+  type SiteTemplateKeyRow,
+  type TemplateRow,
+} from "./provisioning-rows.js";
 import { checkLimit, decodeCursor, toPage, type PagePosition } from "./page-cursor.js";
 import { PG_MIGRATIONS } from "./pg-migrations.js";
 import { StoreError } from "./store-error.js";
@@ -136,10 +159,16 @@ function int8AsNumber(): pg.CustomTypesConfig {
 }
 
 class PgGatewayStore implements GatewayStore {
+  private cases: AlertCaseStore | undefined;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string | undefined,
   ) {}
+
+  alertCases(): AlertCaseStore {
+    return (this.cases ??= sqlAlertCaseStore(pgRunner(this.pool)));
+  }
 
   async migrate(): Promise<void> {
     const client = await this.pool.connect();
@@ -388,6 +417,83 @@ class PgGatewayStore implements GatewayStore {
       [tokenHash],
     );
     return firstOf(result, apiTokenFromRow);
+  }
+
+  async createProvisioningToken(token: ProvisioningTokenRecord): Promise<void> {
+    await this.pool.query(`INSERT INTO provisioning_tokens (${PROVISIONING_TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL)`, [
+      token.tokenHash,
+      token.box,
+      token.site,
+      token.role,
+      token.location,
+      token.mqttUrl,
+      token.replaceKey,
+      token.createdBy,
+      token.createdAt,
+      token.expiresAt,
+    ]);
+  }
+
+  /** One conditional UPDATE claims the token, so of two keys racing for it exactly one wins. */
+  async claimProvisioningToken(tokenHash: string, keyId: string, at: number): Promise<TokenClaim> {
+    const claimed = await this.pool.query<ProvisioningTokenRow>(
+      `UPDATE provisioning_tokens SET used_at = $3, used_by_key = $2
+       WHERE token_hash = $1 AND used_by_key IS NULL AND expires_at > $3 RETURNING ${PROVISIONING_TOKEN_COLUMNS}`,
+      [tokenHash, keyId, at],
+    );
+    const token = firstOf(claimed, provisioningTokenFromRow);
+    if (token !== undefined) return { result: "claimed", token };
+    const stored = await this.pool.query<ProvisioningTokenRow>(`SELECT ${PROVISIONING_TOKEN_COLUMNS} FROM provisioning_tokens WHERE token_hash = $1`, [tokenHash]);
+    const decision = decideClaim(firstOf(stored, provisioningTokenFromRow), keyId, at);
+    if (decision.result === "claim") throw new Error("provisioning token claimable after its conditional claim failed");
+    return decision;
+  }
+
+  async siteTemplateKey(candidate: SiteTemplateKeyRecord): Promise<SiteTemplateKeyRecord> {
+    await this.pool.query("INSERT INTO site_template_keys (site, key_id, wrapped_key, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (site) DO NOTHING", [
+      candidate.site,
+      candidate.keyId,
+      candidate.wrappedKey,
+      candidate.createdAt,
+    ]);
+    const stored = await this.pool.query<SiteTemplateKeyRow>("SELECT site, key_id, wrapped_key, created_at FROM site_template_keys WHERE site = $1", [candidate.site]);
+    const record = firstOf(stored, siteTemplateKeyFromRow);
+    if (record === undefined) throw new Error(`template key of ${candidate.site} vanished after its insert`);
+    return record;
+  }
+
+  /**
+   * The sequence row's upsert locks it until commit, so a second upload of the same institution waits
+   * and takes the next number only after the first committed: sequence order is commit order.
+   */
+  async storeTemplate(template: TemplateRecord): Promise<TemplateStoreOutcome> {
+    return this.inTransaction(async (client) => {
+      const seqResult = await client.query<{ last_seq: number }>(
+        "INSERT INTO template_sequences (site, last_seq) VALUES ($1, 1) ON CONFLICT (site) DO UPDATE SET last_seq = template_sequences.last_seq + 1 RETURNING last_seq",
+        [template.site],
+      );
+      // Checked after taking the row lock, so a concurrent upload of the same body has committed by now.
+      const existing = await client.query<{ seq: number }>("SELECT seq FROM face_templates WHERE site = $1 AND body_hash = $2", [template.site, template.bodyHash]);
+      const existingSeq = existing.rows[0]?.seq;
+      if (existingSeq !== undefined) {
+        await client.query("UPDATE template_sequences SET last_seq = last_seq - 1 WHERE site = $1", [template.site]);
+        return { result: "duplicate", seq: existingSeq };
+      }
+      const seq = seqResult.rows[0]?.last_seq;
+      if (seq === undefined) throw new Error(`no template sequence number for ${template.site}`);
+      await client.query(`INSERT INTO face_templates (${TEMPLATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, templateValues(template, seq));
+      return { result: "stored", seq };
+    });
+  }
+
+  async templatesAfter(site: string, afterSeq: number, limit: number): Promise<readonly StoredTemplate[]> {
+    checkLimit(limit);
+    const result = await this.pool.query<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM face_templates WHERE site = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [
+      site,
+      afterSeq,
+      limit,
+    ]);
+    return result.rows.map(templateFromRow);
   }
 
   private async page<T>(

@@ -1,3 +1,4 @@
+import { alertCaseSchema } from "./alert-case-schema.js";
 import type { Migration } from "./migration.js";
 
 /**
@@ -124,5 +125,67 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX billed_items_by_institution ON billed_items (institution, service_at, id);
       CREATE INDEX billed_items_by_patient ON billed_items (patient_ref, service_at, id);
     `,
+  },
+  {
+    version: 3,
+    name: "provisioning and template sync",
+    sql: `
+      -- One-time provisioning tokens (gateway/provisioning): only the SHA-256 of the token is kept.
+      -- A token is claimed by the first box key that redeems it; the same key may redeem it again
+      -- (a retry after a lost answer), any other key is refused.
+      CREATE TABLE provisioning_tokens (
+        token_hash TEXT PRIMARY KEY,
+        box TEXT NOT NULL,
+        site TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('dialysis_station', 'ward_round')),
+        location TEXT,
+        mqtt_url TEXT NOT NULL,
+        replace_key INTEGER NOT NULL DEFAULT 0 CHECK (replace_key IN (0, 1)),
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        used_by_key TEXT
+      ) STRICT;
+      CREATE INDEX provisioning_tokens_by_box ON provisioning_tokens (box);
+
+      -- Each institution's template key, stored only wrapped (AES-256-GCM) under the gateway's
+      -- key-wrapping key, which is not in the database.
+      CREATE TABLE site_template_keys (
+        site TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        wrapped_key BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Per-institution template sequence: taken by an upsert inside the inserting transaction, so
+      -- sequence order is commit order and a box pulling "after seq N" never skips a late commit.
+      CREATE TABLE template_sequences (
+        site TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL
+      ) STRICT;
+
+      -- Enrolled face templates, still sealed by the enrolling box under its institution's key: the
+      -- gateway stores and forwards them, it never decrypts them.
+      CREATE TABLE face_templates (
+        site TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        person_ref TEXT NOT NULL,
+        model TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        source_box TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        body_hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (site, seq),
+        UNIQUE (site, body_hash)
+      ) STRICT;
+    `,
+  },
+  {
+    version: 4,
+    name: "alert cases, audit log, webhooks, watch list",
+    sql: alertCaseSchema("sqlite"),
   },
 ];

@@ -1,4 +1,7 @@
 import Database from "better-sqlite3";
+import type { AlertCaseStore } from "./alert-case-records.js";
+import { sqlAlertCaseStore } from "./alert-case-sql.js";
+import { sqliteRunner } from "./sql-program.js";
 import { classifyUnstored, storedEventIds } from "./event-outcome.js";
 import { decideRegistration } from "./device-registration.js";
 import {
@@ -41,6 +44,26 @@ import type {
   StoredQuarantine,
 } from "./gateway-store.js";
 import { pendingMigrations } from "./migration.js";
+import type {
+  ProvisioningTokenRecord,
+  SiteTemplateKeyRecord,
+  StoredTemplate,
+  TemplateRecord,
+  TemplateStoreOutcome,
+  TokenClaim,
+} from "./provisioning-records.js";
+import {
+  decideClaim,
+  PROVISIONING_TOKEN_COLUMNS,
+  provisioningTokenFromRow,
+  siteTemplateKeyFromRow,
+  TEMPLATE_COLUMNS,
+  templateFromRow,
+  templateValues,
+  type ProvisioningTokenRow,
+  type SiteTemplateKeyRow,
+  type TemplateRow,
+} from "./provisioning-rows.js";
 import { checkLimit, decodeCursor, toPage } from "./page-cursor.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-migrations.js";
 import {
@@ -115,6 +138,7 @@ function settle<T>(work: () => T): Promise<T> {
 class SqliteGatewayStore implements GatewayStore {
   /** Prepared statements by SQL text: listing queries vary only with which filters are set. */
   private readonly statements = new Map<string, Database.Statement<Param[]>>();
+  private cases: AlertCaseStore | undefined;
 
   constructor(private readonly db: Database.Database) {}
 
@@ -347,6 +371,87 @@ class SqliteGatewayStore implements GatewayStore {
         apiTokenFromRow(row),
       ),
     );
+  }
+
+  createProvisioningToken(token: ProvisioningTokenRecord): Promise<void> {
+    return settle(() => {
+      this.run(`INSERT INTO provisioning_tokens (${PROVISIONING_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`, [
+        token.tokenHash,
+        token.box,
+        token.site,
+        token.role,
+        token.location,
+        token.mqttUrl,
+        token.replaceKey ? 1 : 0,
+        token.createdBy,
+        token.createdAt,
+        token.expiresAt,
+      ]);
+    });
+  }
+
+  claimProvisioningToken(tokenHash: string, keyId: string, at: number): Promise<TokenClaim> {
+    return settle(() =>
+      this.db
+        .transaction((): TokenClaim => {
+          const stored = this.one(`SELECT ${PROVISIONING_TOKEN_COLUMNS} FROM provisioning_tokens WHERE token_hash = ?`, [tokenHash], (row: ProvisioningTokenRow) =>
+            provisioningTokenFromRow(row),
+          );
+          const decision = decideClaim(stored, keyId, at);
+          if (decision.result !== "claim") return decision;
+          this.run("UPDATE provisioning_tokens SET used_at = ?, used_by_key = ? WHERE token_hash = ?", [at, keyId, tokenHash]);
+          return { result: "claimed", token: { ...decision.token, usedAt: at, usedByKey: keyId } };
+        })
+        .immediate(),
+    );
+  }
+
+  siteTemplateKey(candidate: SiteTemplateKeyRecord): Promise<SiteTemplateKeyRecord> {
+    return settle(() => {
+      this.run("INSERT INTO site_template_keys (site, key_id, wrapped_key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (site) DO NOTHING", [
+        candidate.site,
+        candidate.keyId,
+        candidate.wrappedKey,
+        candidate.createdAt,
+      ]);
+      const stored = this.one("SELECT site, key_id, wrapped_key, created_at FROM site_template_keys WHERE site = ?", [candidate.site], (row: SiteTemplateKeyRow) =>
+        siteTemplateKeyFromRow(row),
+      );
+      if (stored === undefined) throw new Error(`template key of ${candidate.site} vanished after its insert`);
+      return stored;
+    });
+  }
+
+  storeTemplate(template: TemplateRecord): Promise<TemplateStoreOutcome> {
+    return settle(() =>
+      this.db
+        .transaction((): TemplateStoreOutcome => {
+          const existing = this.one("SELECT seq FROM face_templates WHERE site = ? AND body_hash = ?", [template.site, template.bodyHash], (row: { seq: number }) => row.seq);
+          if (existing !== undefined) return { result: "duplicate", seq: existing };
+          const seq = this.one(
+            "INSERT INTO template_sequences (site, last_seq) VALUES (?, 1) ON CONFLICT (site) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+            [template.site],
+            (row: { last_seq: number }) => row.last_seq,
+          );
+          if (seq === undefined) throw new Error(`no template sequence number for ${template.site}`);
+          this.run(`INSERT INTO face_templates (${TEMPLATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, templateValues(template, seq));
+          return { result: "stored", seq };
+        })
+        .immediate(),
+    );
+  }
+
+  templatesAfter(site: string, afterSeq: number, limit: number): Promise<readonly StoredTemplate[]> {
+    return settle(() => {
+      checkLimit(limit);
+      return this.all(`SELECT ${TEMPLATE_COLUMNS} FROM face_templates WHERE site = ? AND seq > ? ORDER BY seq LIMIT ?`, [site, afterSeq, limit], (row: TemplateRow) =>
+        templateFromRow(row),
+      );
+    });
+  }
+
+  alertCases(): AlertCaseStore {
+    return (this.cases ??= sqlAlertCaseStore(sqliteRunner(this.db)));
   }
 
   /** Inserts one event unless its id or its (box, seq) is taken, by this batch or before it. */

@@ -12,6 +12,8 @@ import type {
   QuarantineRecord,
 } from "./gateway-store.js";
 import { StoreError } from "./store-error.js";
+import { describeProvisioningStoreContract } from "./provisioning-contract.js";
+import { describeAlertCaseStoreContract } from "./alert-case-contract.js";
 import { alert, billedItem, event, eventId, newestFirst, quarantine, registration } from "./store-fixtures.js";
 
 /**
@@ -751,6 +753,10 @@ export function describeGatewayStoreContract(
         expect(await store.findApiToken("b".repeat(64))).toBeUndefined();
       });
     });
+
+    describeProvisioningStoreContract({ store: () => store, openPeer: options.concurrentPeers ? () => subject.openPeer?.() ?? Promise.reject(new Error(`${name}: concurrentPeers needs openPeer`)) : undefined });
+
+    describeAlertCaseStoreContract({ store: () => store, openPeer: options.concurrentPeers ? () => subject.openPeer?.() ?? Promise.reject(new Error(`${name}: concurrentPeers needs openPeer`)) : undefined });
 
     if (options.concurrentPeers) describePeers();
 

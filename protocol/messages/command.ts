@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Timestamp } from "../identifiers.js";
+import { PersonRef, Timestamp } from "../identifiers.js";
 import { PROTOCOL_VERSION } from "../version.js";
 
 /**
@@ -7,7 +7,16 @@ import { PROTOCOL_VERSION } from "../version.js";
  * `cw/v1/{site}/{box}/responses` in one envelope (status, data, error) keyed by the command id, as
  * zigbee2mqtt answers requests. A box executes a command id at most once and ignores expired ones.
  */
-export const COMMANDS = ["report_health", "resend_outbox", "sync_templates", "restart_agent"] as const;
+export const COMMANDS = ["report_health", "resend_outbox", "sync_templates", "restart_agent", "watch_list_update"] as const;
+
+/** A card (and, where enrolled, its face template) a confirmed impersonation put on watch. */
+export const WatchListEntry = z
+  .strictObject({
+    cardRef: PersonRef,
+    faceTemplateId: z.string().min(1).max(80).nullable(),
+  })
+  .describe("A watch-listed card: presenting it requires a staff check whatever the face score.");
+export type WatchListEntry = z.infer<typeof WatchListEntry>;
 
 export const CommandMessage = z
   .strictObject({
@@ -17,8 +26,11 @@ export const CommandMessage = z
     expiresAt: Timestamp,
     command: z.enum(COMMANDS),
     args: z
-      .strictObject({ fromSeq: z.number().int().min(1).optional() })
-      .describe("resend_outbox: republish events from this sequence number on."),
+      .strictObject({
+        fromSeq: z.number().int().min(1).optional(),
+        watchList: z.array(WatchListEntry).max(10_000).optional(),
+      })
+      .describe("resend_outbox: republish events from this sequence number on. watch_list_update: the institution's whole watch list, replacing the previous one."),
   })
   .describe("A command from the gateway to one box.");
 export type CommandMessage = z.infer<typeof CommandMessage>;

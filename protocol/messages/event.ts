@@ -108,6 +108,10 @@ const Verification = z
     face: FaceMatch.nullable(),
     liveness: Liveness.nullable(),
     attestation: Attestation.nullable(),
+    watchListed: z
+      .literal(true)
+      .optional()
+      .describe("Set when the card is on the watch list the gateway pushed (command watch_list_update): the box required a staff check whatever the face score, and the gateway raises a live alert (rule W1)."),
   })
   .describe("The box's decision and the scores behind it.");
 
