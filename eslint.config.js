@@ -17,4 +17,25 @@ export default tseslint.config(
       "@typescript-eslint/require-await": "off",
     },
   },
+  // The dashboard's browser modules (gateway/dashboard/static) are plain JavaScript with no build step,
+  // outside the TypeScript program: linted without type information, with the browser's globals.
+  {
+    files: ["gateway/dashboard/static/**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: null },
+      globals: Object.fromEntries(
+        ["window", "document", "location", "history", "fetch", "sessionStorage", "localStorage", "URL", "URLSearchParams", "FormData", "TextDecoderStream", "AbortController", "setTimeout", "clearTimeout", "Intl", "console", "Blob"].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
+  // The box's kiosk page (device/kiosk/static): the same kind of plain browser modules.
+  {
+    files: ["device/kiosk/static/**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: null },
+      globals: Object.fromEntries(["document", "fetch", "EventSource", "JSON"].map((name) => [name, "readonly"])),
+    },
+  },
 );

@@ -128,7 +128,10 @@ function patientRefOf(r: RowReader, idType: string, pseudonymKey: Uint8Array): s
 /** Validates one row into a BilledItem; every problem found becomes a rejection of its own. */
 export function parseBilledRow(cells: BillingCells, ctx: RowParseContext): RowParseResult {
   const lineIdRaw = cells.get("line_id")?.trim() ?? "";
-  const r = new RowReader(cells, ctx.row, lineIdRaw === "" ? null : lineIdRaw.slice(0, 64));
+  // The line id is echoed in rejections (JSON answers, CLI output): a formula-looking one is
+  // neutralised there as display text is, so a rejection list opened in a spreadsheet runs nothing.
+  const lineIdShown = lineIdRaw === "" ? null : lineIdRaw.slice(0, 64);
+  const r = new RowReader(cells, ctx.row, lineIdShown !== null && FORMULA_LEAD.test(lineIdShown) ? `'${lineIdShown}` : lineIdShown);
   for (const column of ALWAYS_REQUIRED) {
     if ((cells.get(column)?.trim() ?? "") === "") r.reject("missing_value", column, "required cell is empty");
   }

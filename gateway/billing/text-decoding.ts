@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
 
 /**
@@ -32,8 +33,62 @@ export function detectEncoding(prefix: Uint8Array): { encoding: DetectedEncoding
   }
 }
 
+/** A line longer than this (bytes) is decoded as GB18030 as it streams, not held to be checked whole. */
+export const MIXED_LINE_CHECK_BYTES = 256 * 1024;
+
+/**
+ * GB18030 with UTF-8 lines inside, as when a UTF-8 row is pasted into a GBK export. Decoded as
+ * GB18030, UTF-8's three-byte Chinese characters are mostly valid two-byte GB18030 pairs, so a cell
+ * with an even number of characters would land silently garbled. Each line (0x0A never occurs inside
+ * a multi-byte character of either encoding) that is strictly valid UTF-8 and not plain ASCII is
+ * decoded as UTF-8 instead; real GBK text is almost never valid UTF-8 (the same bet detectEncoding
+ * makes). Lines longer than MIXED_LINE_CHECK_BYTES stream through GB18030 unchecked, so memory stays
+ * bounded (the row framer rejects them as too large anyway).
+ */
+function gb18030WithUtf8Lines(): StreamingDecoder {
+  const gb = iconv.getDecoder("gb18030");
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let streaming = false; // the current line outgrew the check and goes straight to GB18030
+  const decodeLine = (line: Buffer): string => {
+    if (streaming) return gb.write(line);
+    return line.some((byte) => byte >= 0x80) && isUtf8(line) ? line.toString("utf8") : gb.write(line);
+  };
+  return {
+    write(bytes) {
+      const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      let out = "";
+      let start = 0;
+      for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
+        out += decodeLine(Buffer.concat([...pending, chunk.subarray(start, end + 1)]));
+        pending = [];
+        pendingBytes = 0;
+        streaming = false;
+        start = end + 1;
+      }
+      const rest = chunk.subarray(start);
+      if (streaming) return out + gb.write(rest);
+      pending.push(Buffer.from(rest));
+      pendingBytes += rest.byteLength;
+      if (pendingBytes > MIXED_LINE_CHECK_BYTES) {
+        streaming = true;
+        out += gb.write(Buffer.concat(pending));
+        pending = [];
+        pendingBytes = 0;
+      }
+      return out;
+    },
+    end() {
+      const last = pendingBytes > 0 ? decodeLine(Buffer.concat(pending)) : "";
+      pending = [];
+      return last + (gb.end() ?? "");
+    },
+  };
+}
+
 export function streamingDecoder(encoding: DetectedEncoding): StreamingDecoder {
-  if (encoding === "gb18030" || encoding === "utf-16be") {
+  if (encoding === "gb18030") return gb18030WithUtf8Lines();
+  if (encoding === "utf-16be") {
     const decoder = iconv.getDecoder(encoding);
     return { write: (bytes) => decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), end: () => decoder.end() ?? "" };
   }
