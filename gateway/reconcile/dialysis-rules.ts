@@ -21,9 +21,42 @@ function checkInWindow(line: BilledLine, ctx: RuleContext): [number, number] {
   return [start(line) - minutes(ctx.params.d1.beforeMinutes), start(line) + minutes(ctx.params.d1.afterMinutes)];
 }
 
+/** First index in `sorted` whose key is at least `min` (binary search; `sorted` ascends by key). */
+function lowerBound<T>(sorted: readonly T[], min: number, key: (value: T) => number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const value = sorted[mid];
+    if (value !== undefined && key(value) < min) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The patient's check-ins in a session's D1 window at its institution (check-ins ascend by time). */
 function checkInsFor(line: BilledLine, patient: PatientFacts, ctx: RuleContext): CheckEvent[] {
   const [from, to] = checkInWindow(line, ctx);
-  return patient.checkIns.filter((e) => e.site === line.item.institution && e.at >= from && e.at <= to);
+  const out: CheckEvent[] = [];
+  for (let i = lowerBound(patient.checkIns, from, (e) => e.at); i < patient.checkIns.length; i++) {
+    const e = patient.checkIns[i];
+    if (e === undefined || e.at > to) break;
+    if (e.site === line.item.institution) out.push(e);
+  }
+  return out;
+}
+
+/** The billed sessions whose D1 window holds a check-in (sessions ascend by start): the inverse of checkInsFor. */
+function sessionsFor(checkIn: CheckEvent, patient: PatientFacts, ctx: RuleContext): BilledLine[] {
+  const earliest = checkIn.at - minutes(ctx.params.d1.afterMinutes);
+  const latest = checkIn.at + minutes(ctx.params.d1.beforeMinutes);
+  const out: BilledLine[] = [];
+  for (let i = lowerBound(patient.sessions, earliest, start); i < patient.sessions.length; i++) {
+    const line = patient.sessions[i];
+    if (line === undefined || start(line) > latest) break;
+    if (line.item.institution === checkIn.site) out.push(line);
+  }
+  return out;
 }
 
 const isImpersonation = (e: CheckEvent): boolean => e.outcome === "face_mismatch" || e.outcome === "suspected_spoof";
@@ -68,7 +101,7 @@ export const ruleD1C1 = (patient: PatientFacts, ctx: RuleContext): Finding[] =>
  */
 export const ruleD2 = (patient: PatientFacts, ctx: RuleContext): Finding[] =>
   patient.checkIns.filter(isImpersonation).flatMap((event) => {
-    const billed = patient.sessions.filter((line) => checkInsFor(line, patient, ctx).includes(event));
+    const billed = sessionsFor(event, patient, ctx);
     if (billed.some((line) => checkInsFor(line, patient, ctx).some((e) => isPresence(e, ctx)))) return [];
     const spoof = event.outcome === "suspected_spoof";
     const what = spoof ? "活体检测未通过（疑似照片或屏幕）" : "人脸与持卡人登记人脸不符";
@@ -104,7 +137,7 @@ export const ruleD3 = (patient: PatientFacts, ctx: RuleContext): Finding[] =>
   patient.checkIns
     .filter((e) => isPresence(e, ctx))
     .flatMap((checkIn) => {
-      const billed = patient.sessions.filter((line) => checkInsFor(line, patient, ctx).includes(checkIn));
+      const billed = sessionsFor(checkIn, patient, ctx);
       const checkOut = checkOutFor(checkIn, patient, ctx);
       const when = cst(checkIn.at);
       if (checkOut === null) {
@@ -178,7 +211,10 @@ export const ruleD4 = (patient: PatientFacts, ctx: RuleContext): Finding[] => {
  * is reported once however the windows overlap.
  */
 export const ruleD5 = (patient: PatientFacts, ctx: RuleContext): Finding[] => {
-  const windowMs = ctx.params.d5.windowDays * 86_400_000;
+  // The window is counted in calendar days of China Standard Time (the session's service date), not in
+  // milliseconds: a Monday/Wednesday/Friday patient whose next Monday session starts a few minutes
+  // earlier is still on 3 sessions in 7 days.
+  const windowDays = ctx.params.d5.windowDays;
   const out: Finding[] = [];
   for (const category of DIALYSIS_CATEGORIES) {
     if (!isDialysisCategory(category)) continue;
@@ -188,7 +224,7 @@ export const ruleD5 = (patient: PatientFacts, ctx: RuleContext): Finding[] => {
     let count = 0;
     for (const [k, line] of sessions.entries()) {
       count += line.net;
-      while (from < k && start(sessions[from] ?? line) <= start(line) - windowMs) count -= sessions[from++]?.net ?? 0;
+      while (from < k && dayNumber(sessions[from] ?? line) <= dayNumber(line) - windowDays) count -= sessions[from++]?.net ?? 0;
       if (count <= max) continue;
       const window = sessions.slice(from, k + 1);
       out.push(
@@ -202,6 +238,11 @@ export const ruleD5 = (patient: PatientFacts, ctx: RuleContext): Finding[] => {
   }
   return out;
 };
+
+/** Days since the epoch of a line's service date (CST calendar date). */
+function dayNumber(line: BilledLine): number {
+  return Math.round(Date.parse(`${line.item.serviceDate}T00:00:00Z`) / 86_400_000);
+}
 
 /** D6 outpatient dialysis billed by one institution on a day the patient is an inpatient at another. */
 export const ruleD6 = (patient: PatientFacts, ctx: RuleContext): Finding[] =>

@@ -150,8 +150,12 @@ export function buildIndex(items: readonly BilledItem[], events: readonly CheckE
   for (const line of lines) append(linesByRef, line.item.patientRef, line);
   const eventsByRef = new Map<string, CheckEvent[]>();
   const unidentified = new Map<string, CheckEvent[]>();
+  // A check-out whose card could not be read still names the check-in it closes: it belongs to that
+  // check-in's patient.
+  const checkInOwner = new Map(unique.flatMap((e) => (e.kind === "dialysis.check_in" && e.ref !== null ? [[e.id, e.ref] as const] : [])));
   for (const event of unique) {
-    if (event.ref !== null) append(eventsByRef, event.ref, event);
+    const owner = event.ref ?? (event.kind === "dialysis.check_out" && event.checkInId !== null ? checkInOwner.get(event.checkInId) : undefined);
+    if (owner !== undefined) append(eventsByRef, owner, event);
     else if (event.kind === "ward.bedside_check" && event.ward !== null && event.bed !== null) {
       append(unidentified, bedKey(event.site, event.ward, event.bed), event);
     }

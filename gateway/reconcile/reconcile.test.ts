@@ -96,6 +96,13 @@ describe("reconciliation, dialysis", () => {
     expect(found).toEqual([expect.objectContaining({ rule: "D3", eventIds: [checkIn.id], lineIds: ["H50010600123/L1"] })]);
   });
 
+  it("D3: a check-out whose card was unreadable still closes the check-in it names", () => {
+    const anonymousOut = event({ kind: "dialysis.check_out", at: "2026-11-24T11:40:00+08:00", checkInId: checkIn.id, patient: null, outcome: "card_unreadable" });
+    expect(run([session], [checkIn, anonymousOut])).toEqual([]);
+    const unrelatedOut = event({ kind: "dialysis.check_out", at: "2026-11-24T11:40:00+08:00", checkInId: null, patient: null, outcome: "card_unreadable" });
+    expect(rules(run([session], [checkIn, unrelatedOut], [], { asOf: Date.parse("2026-11-25T12:00:00+08:00") }))).toEqual(["D3"]);
+  });
+
   it("D3: a session shorter than the item's minimum, by check-in and check-out", () => {
     const early = event({ kind: "dialysis.check_out", at: "2026-11-24T09:00:00+08:00" });
     const [found] = run([session], [checkIn, early]);
@@ -123,6 +130,10 @@ describe("reconciliation, dialysis", () => {
     const days = ["2026-11-02", "2026-11-04", "2026-11-06", "2026-11-09", "2026-11-11", "2026-11-13", "2026-11-16", "2026-11-18", "2026-11-20"];
     const thriceWeekly = days.map((d, i) => item({ line: `W${i}`, start: `${d} 07:30` }));
     expect(run(thriceWeekly).filter((f) => f.rule === "D5")).toEqual([]);
+    // Calendar days, not milliseconds: each Monday's session a little earlier than the last one's is
+    // still three sessions in seven days.
+    const drifting = days.map((d, i) => item({ line: `V${i}`, start: `${d} 07:${String(40 - i).padStart(2, "0")}` }));
+    expect(run(drifting).filter((f) => f.rule === "D5")).toEqual([]);
     const extra = [item({ line: "E1", start: "2026-11-07 07:30" }), item({ line: "E2", start: "2026-11-08 07:30" })];
     const found = run([...thriceWeekly, ...extra]).filter((f) => f.rule === "D5");
     // Windows are (t - 7 d, t]: E1 on the 7th is the 4th after the 2nd, 4th, 6th; then the 8th, 9th,
