@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { auditCommands } from "./commands/audit-commands.js";
 import { billingCommands } from "./commands/billing-commands.js";
 import { demoCommand } from "./commands/demo-command.js";
 import { deviceAgentCommands } from "./commands/device-agent-commands.js";
 import { deviceCommands } from "./commands/device-commands.js";
+import { faceCommands } from "./commands/face-commands.js";
 import { gatewayCommand } from "./commands/gateway-command.js";
+import { modelCommands } from "./commands/model-commands.js";
 import { readerCommand } from "./commands/reader-commands.js";
 import { reconcileCommand } from "./commands/reconcile-command.js";
 import { simulateCommand } from "./commands/simulate-command.js";
@@ -21,8 +24,11 @@ const program = new Command()
   .addCommand(deviceAgentCommands())
   .addCommand(tokenCommands())
   .addCommand(readerCommand())
+  .addCommand(faceCommands())
+  .addCommand(modelCommands())
   .addCommand(reconcileCommand())
   .addCommand(billingCommands())
+  .addCommand(auditCommands())
   .addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
