@@ -66,6 +66,14 @@ export const BoxConfig = z.strictObject({
     })
     .default({ diskFreeAlarmBytes: 512 * 1024 * 1024, clockOffsetAlarmMs: 30_000, cameraStallAlarmMs: 5_000 }),
   roster: z.array(RosterEntry).max(2000).default([]).describe("Beds a ward-round box may pick from."),
+  kiosk: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe("Serve the touch screen's page (device/kiosk)."),
+      host: z.string().min(1).default("127.0.0.1").describe("Listen address: the screen is local, so loopback unless the screen is another machine."),
+      port: z.number().int().min(0).max(65_535).default(8090).describe("Listen port (0: any free port)."),
+      language: z.enum(["zh-CN", "en"]).default("zh-CN"),
+    })
+    .default({ enabled: true, host: "127.0.0.1", port: 8090, language: "zh-CN" }),
   outbox: z
     .strictObject({
       path: z.string().min(1).default("/var/lib/carewitness/outbox.db"),

@@ -51,15 +51,24 @@ describe("carewitness device run", () => {
     const child = spawn(process.execPath, ["--import", "tsx", CLI, "device", "run", "--config", box.configPath, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
     const lines: { event: string; [key: string]: unknown }[] = [];
     createInterface({ input: child.stdout }).on("line", (line) => lines.push(JSON.parse(line) as { event: string }));
+    const kiosk: { url: string | null } = { url: null };
+    createInterface({ input: child.stderr }).on("line", (line) => (kiosk.url ??= /kiosk page at (\S+)/.exec(line)?.[1] ?? null));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     await until(() => lines.some((l) => l.event === "started"), "started", 60_000);
     const card = cardAt(box, 0);
     reader.placeCard(card);
     await until(() => lines.some((l) => l.event === "done_shown"), "a check shown done", 20_000);
+    // The box serves its touch screen's page, and the page's state follows the agent's screens.
+    const kioskUrl = kiosk.url ?? "no kiosk URL printed";
+    const page = await (await fetch(new URL("/", kioskUrl))).text();
+    expect(page).toContain('lang="zh-CN"');
+    const state = (await (await fetch(new URL("/api/state", kioskUrl))).json()) as { screen: { screen: string }; mode: string };
+    expect(state.mode).toBe("dialysis_station");
+    expect(state.screen.screen).toBe("result");
     reader.removeCard();
     await until(async () => (await gateway.store.countEvents({ box: "cli-chair" })) === 1, "stored");
-    const page = await gateway.store.queryEvents({ box: "cli-chair" }, { limit: 1 });
-    expect(page.items[0]).toMatchObject({ kind: "dialysis.check_in", subjectRef: refOf(card), outcome: "card_only", seq: 1 });
+    const stored = await gateway.store.queryEvents({ box: "cli-chair" }, { limit: 1 });
+    expect(stored.items[0]).toMatchObject({ kind: "dialysis.check_in", subjectRef: refOf(card), outcome: "card_only", seq: 1 });
     expect(JSON.stringify(lines)).not.toContain(card.card.idNumber);
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

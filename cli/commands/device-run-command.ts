@@ -3,10 +3,11 @@ import { dirname } from "node:path";
 import { Command, Option } from "commander";
 import { SerialPort } from "serialport";
 import { readBoxConfig } from "../../firmware-config/box-config-file.js";
-import { startBoxAgent, type AgentLogEntry } from "../../device/agent/box-agent.js";
+import { startBoxAgent, type AgentLogEntry, type RunningBoxAgent } from "../../device/agent/box-agent.js";
 import { loadBoxSecrets } from "../../device/agent/box-secrets.js";
 import { DEFAULT_MODELS_DIR, loadFaceModels, pipelineFaceCheckFactory } from "../../device/agent/face-models.js";
 import { TemplateStore } from "../../device/face/template-store.js";
+import { startKioskServer, type RunningKiosk } from "../../device/kiosk/kiosk-server.js";
 import type { KioskSink } from "../../device/ports.js";
 import type { SerialBinding } from "../../device/idcard/serial-binding.js";
 
@@ -62,7 +63,22 @@ export function deviceRunCommand(dependencies: DeviceRunDependencies = {}): Comm
       const models = await loadFaceModels(flags.models);
       mkdirSync(dirname(config.templates.path), { recursive: true });
       const templates = new TemplateStore(config.templates.path, secrets.templateKey);
-      const agent = await startBoxAgent({
+      // The touch screen's page, unless the caller brings its own sink or the configuration turns it off.
+      let agent: RunningBoxAgent | null = null;
+      const page: RunningKiosk | null =
+        dependencies.kiosk === undefined && config.kiosk.enabled
+          ? await startKioskServer({
+              host: config.kiosk.host,
+              port: config.kiosk.port,
+              mode: config.box.role,
+              label: config.box.location ?? config.box.id,
+              language: config.kiosk.language,
+              onTouch: (touch) => agent?.act(touch),
+            })
+          : null;
+      if (page !== null) process.stderr.write(`${new Date().toISOString()} info  kiosk page at ${page.url}\n`);
+      const kiosk = dependencies.kiosk ?? page ?? undefined;
+      agent = await startBoxAgent({
         config,
         configPath: flags.config,
         secrets,
@@ -70,13 +86,14 @@ export function deviceRunCommand(dependencies: DeviceRunDependencies = {}): Comm
         face: pipelineFaceCheckFactory(models, templates),
         log: printer(flags.json === true),
         clockSync: flags.clockSync,
-        ...(dependencies.kiosk === undefined ? {} : { kiosk: dependencies.kiosk }),
+        ...(kiosk === undefined ? {} : { kiosk }),
       });
       await new Promise<void>((resolve) => {
         process.once("SIGINT", () => resolve());
         process.once("SIGTERM", () => resolve());
       });
       await agent.stop();
+      await page?.close();
       templates.close();
       await models.close();
     });
