@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_BEHAVIOUR } from "../firmware-config/box-settings.js";
 import { readBoxConfig } from "../firmware-config/box-config-file.js";
-import { boxTopic, eventSigningBytes, EventMessage, maskIdNumber, PROTOCOL_VERSION } from "../protocol/index.js";
+import { alertId, boxTopic, eventSigningBytes, EventMessage, maskIdNumber, PROTOCOL_VERSION } from "../protocol/index.js";
 import { verify, createPublicKey } from "node:crypto";
 import { loadBoxSecrets } from "../device/agent/box-secrets.js";
 import { facePipelineFor, loadFaceModels, pipelineFaceCheckFactory, type FaceModels } from "../device/agent/face-models.js";
@@ -120,6 +120,49 @@ describe("the box agent against a gateway", () => {
     expect(JSON.parse(readFileSync(`${prepared.configPath}.previous`, "utf8"))).toMatchObject({ revision: 0 });
     expect(rig.agent.flowState().settings.roster).toEqual(roster);
     await client.endAsync();
+  });
+
+  it("takes the gateway's watch list: a listed card's check is marked, the screen asks for staff, the gateway raises W1; bad commands are answered with their reason", async () => {
+    const { prepared, rig } = await agentFor("agent-w");
+    const address = { site: "H-AGENT", box: "agent-w" };
+    const client = await mqtt.connectAsync(gateway.mqttUrl, { protocolVersion: 4 });
+    const responses: { commandId: string; status: string; error: string | null; data: Record<string, unknown> }[] = [];
+    client.on("message", (_topic, payload) => responses.push(JSON.parse(payload.toString()) as (typeof responses)[number]));
+    await client.subscribeAsync(boxTopic("responses", address), { qos: 1 });
+    const listed = cardAt(prepared, 2);
+    const command = (id: string, overrides: Record<string, unknown> = {}) => ({
+      v: PROTOCOL_VERSION,
+      id,
+      issuedAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      command: "watch_list_update",
+      args: { watchList: [{ cardRef: refOf(listed), faceTemplateId: null }] },
+      ...overrides,
+    });
+    const topic = boxTopic("commands", address);
+    await client.publishAsync(topic, JSON.stringify(command("0193b6a0-0000-7000-8000-000000000001")), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify(command("0193b6a0-0000-7000-8000-000000000002", { expiresAt: new Date(Date.now() - 1000).toISOString() })), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify(command("0193b6a0-0000-7000-8000-000000000003", { command: "restart_agent", args: {} })), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify(command("0193b6a0-0000-7000-8000-000000000004", { args: { watchList: "everyone" } })), { qos: 1 });
+    await until(() => responses.length === 4, "four answers");
+    const byId = new Map(responses.map((r) => [r.commandId.slice(-1), r]));
+    expect(byId.get("1")).toMatchObject({ status: "ok", error: null, data: { entries: 1 } });
+    expect(byId.get("2")).toMatchObject({ status: "expired" });
+    expect(byId.get("3")).toMatchObject({ status: "rejected", error: expect.stringContaining("restart_agent is not supported") as unknown });
+    expect(byId.get("4")).toMatchObject({ status: "rejected", error: expect.stringContaining("args.watchList") as unknown });
+    await client.endAsync();
+    // The listed card: marked whatever the face said, the screen asks for a staff check, W1 at the gateway.
+    await rig.tap(listed);
+    expect(rig.screens.filter((screen) => screen.screen === "result").at(-1)).toMatchObject({ message: "staff_check_required" });
+    await until(async () => (await storedEvents("agent-w")).length === 1, "stored");
+    const [event] = await storedEvents("agent-w");
+    expect(event?.verification).toMatchObject({ outcome: "verified", watchListed: true });
+    await until(async () => (await gateway.store.alertCases().queryCases({ rule: "W1" }, { limit: 10 })).items.some((c) => c.id === alertId("watchlisted_card_presented", [event?.id ?? "?"])), "W1 raised");
+    // Another card is not marked; the list survives a restart of the agent (kept beside the outbox).
+    await rig.tap(cardAt(prepared, 3), (log) => log.filter((e) => e.event === "recorded").length === 2);
+    await until(async () => (await storedEvents("agent-w")).length === 2, "second stored");
+    expect((await storedEvents("agent-w")).find((e) => e.subject.ref === refOf(cardAt(prepared, 3)))?.verification).not.toHaveProperty("watchListed");
+    expect(readFileSync(join(dirname(prepared.config.outbox.path), "watch-list.json"), "utf8")).toContain(refOf(listed));
   });
 
   it("records a refused card as card_unreadable without a subject, and keeps running", async () => {

@@ -29,7 +29,7 @@ const REQUIRED = [
   "outcomes/not_recorded",
   ...EVENT_KINDS.map((k) => `kinds/${k}`),
   ...ATTESTATION_REASONS.map((r) => `reasons/${r}`),
-  ...["already_recorded", "face_not_checked", "session_closed", "not_recorded"].map((m) => `messages/${m}`),
+  ...["already_recorded", "face_not_checked", "session_closed", "not_recorded", "staff_check_required"].map((m) => `messages/${m}`),
   "screens/idle/dialysis_station",
   "screens/idle/ward_round",
   "screens/place_card",

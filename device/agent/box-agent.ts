@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { BoxConfig } from "../../firmware-config/box-config.js";
 import { applyBoxConfig } from "../../firmware-config/box-config-apply.js";
-import { boxTopic, EventMessage } from "../../protocol/index.js";
+import { boxTopic, EventMessage, type CommandResponseMessage } from "../../protocol/index.js";
 import { frameSourceFor } from "../camera/camera-source.js";
 import { applyConfigPush } from "../config/remote-config.js";
 import { pickChallenge } from "../face/liveness-challenge.js";
@@ -13,6 +13,8 @@ import { IdCardReader, type IdCardReaderOptions } from "../idcard/id-card-reader
 import type { ReaderError } from "../idcard/reader-error.js";
 import type { SerialBinding } from "../idcard/serial-binding.js";
 import { connectBoxSession, type BoxMqttSession } from "../mqtt/box-mqtt-session.js";
+import { commandResponse, judgeCommand } from "./box-commands.js";
+import { WatchListFile } from "./watch-list-file.js";
 import { EventOutbox } from "../outbox/event-outbox.js";
 import { EvidenceStore, type EvidenceRef } from "../outbox/evidence-store.js";
 import { OutboxDelivery } from "../outbox/outbox-delivery.js";
@@ -75,6 +77,8 @@ export type AgentLogEntry =
   | { readonly event: "report"; readonly report: FlowReport }
   | { readonly event: "config_applied"; readonly revision: number }
   | { readonly event: "config_refused"; readonly reason: string; readonly detail: string }
+  /** A gateway command and how the box answered it (ok, rejected, expired) or why it was dropped. */
+  | { readonly event: "command"; readonly command: string | null; readonly status: string; readonly detail: string | null }
   | { readonly event: "problem"; readonly part: "reader" | "camera" | "outbox" | "mqtt" | "face" | "state"; readonly detail: string }
   | { readonly event: "evidence_pruned"; readonly files: number; readonly bytes: number; readonly freeBytes: number | null }
   | { readonly event: "stopped" };
@@ -169,6 +173,8 @@ class BoxAgent implements RunningBoxAgent {
   private readonly camera: FrameSource;
   private readonly memoryPath: string;
   private readonly evidence: EvidenceStore;
+  private readonly watchList: WatchListFile;
+  private readonly commandsSeen = new Set<string>();
   private pendingEvidence: { ref: string; evidence: EvidenceRef[] } | null = null;
   private disk: DiskSpace | null = null;
   private clockOffsetMs: number | null = null;
@@ -204,6 +210,7 @@ class BoxAgent implements RunningBoxAgent {
     );
     this.memoryPath = join(dirname(config.outbox.path), "dialysis-memory.json");
     this.evidence = new EvidenceStore(join(dirname(config.outbox.path), "evidence"), options.secrets.templateKey);
+    this.watchList = new WatchListFile(join(dirname(config.outbox.path), "watch-list.json"));
     const memory = readDialysisMemory(this.memoryPath);
     if (memory.problem !== null) this.log({ event: "problem", part: "state", detail: memory.problem });
     this.state = initialFlowState(flowSettingsOf(config, this.timing, this.utcOffsetMin), memory.memory);
@@ -239,6 +246,7 @@ class BoxAgent implements RunningBoxAgent {
       onConfig: (payload) => {
         this.configQueue = this.configQueue.then(() => this.applyConfig(payload));
       },
+      onCommand: (payload) => this.onCommand(payload),
       waitForConnect: false,
     });
     this.every(this.timing.tickMs, () => this.handle({ type: "tick", at: this.clock.now() }));
@@ -265,6 +273,38 @@ class BoxAgent implements RunningBoxAgent {
     void this.session?.publishStatus("online", "connected").catch(() => undefined);
   }
 
+  /** A gateway command: judged (protocol, expiry, once per id), carried out, and always answered. */
+  private onCommand(payload: Buffer): void {
+    const now = this.clock.now();
+    const judged = judgeCommand(payload, now, this.commandsSeen);
+    if (judged.kind === "drop") {
+      this.log({ event: "command", command: null, status: "dropped", detail: judged.detail });
+      return;
+    }
+    let response: CommandResponseMessage;
+    if (judged.kind === "answer") {
+      response = judged.response;
+    } else {
+      const command = judged.command;
+      this.commandsSeen.add(command.id);
+      if (this.commandsSeen.size > 1000) this.commandsSeen.delete(this.commandsSeen.values().next().value ?? "");
+      try {
+        if (command.command === "watch_list_update") {
+          const refs = (command.args.watchList ?? []).map((entry) => entry.cardRef);
+          this.watchList.replace(refs, command.id, now);
+          response = commandResponse(command.id, now, "ok", null, { entries: this.watchList.size });
+        } else {
+          this.publishStatus();
+          response = commandResponse(command.id, now, "ok", null);
+        }
+      } catch (error) {
+        response = commandResponse(command.id, now, "error", (error as Error).message);
+      }
+    }
+    this.log({ event: "command", command: judged.kind === "run" ? judged.command.command : null, status: response.status, detail: response.error });
+    void this.session?.publishResponse(response).catch((error: unknown) => this.log({ event: "problem", part: "mqtt", detail: `command response not sent: ${(error as Error).message}` }));
+  }
+
   private every(ms: number, run: () => void): void {
     const timer = setInterval(run, ms);
     this.timers.push(timer);
@@ -276,6 +316,7 @@ class BoxAgent implements RunningBoxAgent {
       let card: FlowCard;
       try {
         card = flowCardOf(presentation.card, this.options.secrets.pseudonymKey, config.keys.pseudonymKeyId);
+        if (this.watchList.has(card.ref)) card = { ...card, watchListed: true };
       } catch (error) {
         this.handle({ type: "card_problem", at: this.clock.now(), problem: "invalid_card", detail: scrub((error as Error).message) });
         return;

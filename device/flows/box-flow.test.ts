@@ -104,6 +104,20 @@ describe("dialysis station", () => {
     expect(drafts(last.effects)).toMatchObject([{ verification: { outcome: "no_face" } }]);
   });
 
+  it("marks a watch-listed card's event whatever the face score, and asks for a staff check on screen", () => {
+    const watched: FlowCard = { ...card(REF_A), watchListed: true };
+    for (const verification of [verified, mismatch]) {
+      const s = run(initialFlowState(settings("dialysis_station")), [tap(watched, T0), face(verification, T0 + 1), recorded("ev-w", T0 + 2)]);
+      expect(drafts(s.effects)).toMatchObject([{ verification: { outcome: verification.outcome, watchListed: true } }]);
+      expect(s.effects.at(-1)).toMatchObject({ effect: "show", screen: { screen: "result", outcome: verification.outcome, message: "staff_check_required" } });
+    }
+    const notEnrolled = run(initialFlowState(settings("dialysis_station")), [tap(watched, T0), { type: "face", at: T0 + 1, outcome: { kind: "not_enrolled" } }]);
+    expect(drafts(notEnrolled.effects)).toMatchObject([{ verification: { outcome: "card_only", watchListed: true } }]);
+    // A card not on the list carries no mark at all (the field is absent, not false).
+    const plain = run(initialFlowState(settings("dialysis_station")), [tap(card(REF_B), T0), face(verified, T0 + 1)]);
+    expect(drafts(plain.effects)[0]?.verification).not.toHaveProperty("watchListed");
+  });
+
   it("records card_only when the card has no enrolled template or the camera gave nothing, and says the face was not checked", () => {
     for (const outcome of [{ kind: "not_enrolled" as const }, { kind: "camera_problem" as const, detail: "no frame in 3 s" }]) {
       const s = run(initialFlowState(settings("dialysis_station")), [tap(card(REF_B), T0), { type: "face", at: T0 + 1, outcome }, recorded("ev-2", T0 + 2)]);

@@ -140,6 +140,11 @@ function onTick(state: FlowState, at: number): FlowStep {
   return { state: next, effects };
 }
 
+/** A watch-listed card's event carries the mark whatever the outcome, so the gateway raises its live alert. */
+function marked(card: FlowCard, verification: Verification): Verification {
+  return card.watchListed === true ? { ...verification, watchListed: true } : verification;
+}
+
 function subjectOf(card: FlowCard): EventDraft["subject"] {
   return { cardType: card.cardType, ref: card.ref, refKey: card.refKey, masked: card.masked };
 }
@@ -241,12 +246,12 @@ function onFace(state: FlowState, input: Extract<FlowInput, { type: "face" }>): 
           effects: [show({ screen: "coaching", person: card.person, prompt: outcome.coaching }), { effect: "check_face", card, attempt }],
         };
       }
-      return record(state, draftFor(state, target, subjectOf(card), outcome.verification), card.person);
+      return record(state, draftFor(state, target, subjectOf(card), marked(card, outcome.verification)), card.person);
     }
     case "not_enrolled":
-      return record(state, draftFor(state, target, subjectOf(card), { outcome: "card_only", ...NO_SCORES }), card.person);
+      return record(state, draftFor(state, target, subjectOf(card), marked(card, { outcome: "card_only", ...NO_SCORES })), card.person);
     case "camera_problem":
-      return record(state, draftFor(state, target, subjectOf(card), { outcome: "card_only", ...NO_SCORES }), card.person);
+      return record(state, draftFor(state, target, subjectOf(card), marked(card, { outcome: "card_only", ...NO_SCORES })), card.person);
   }
 }
 
@@ -258,6 +263,7 @@ function failedPartOf(outcome: Outcome): "face" | "liveness" | "card" | null {
 }
 
 function messageOf(draft: EventDraft): string | undefined {
+  if (draft.verification.watchListed === true) return "staff_check_required";
   if (draft.verification.outcome === "card_only") return "face_not_checked";
   if (draft.kind === "dialysis.check_out") return "session_closed";
   return undefined;
@@ -372,7 +378,7 @@ function attest(state: FlowState, activity: Extract<Activity, { kind: "attest_re
     liveness: null,
     attestation: { staffRef: activity.nurseRef, staffRole: "nurse", reason, ...(note === undefined ? {} : { note: note.slice(0, 200) }) },
   };
-  return record(state, draftFor(state, activity.target, subjectOf(activity.card), verification), activity.card.person, "attestation");
+  return record(state, draftFor(state, activity.target, subjectOf(activity.card), marked(activity.card, verification)), activity.card.person, "attestation");
 }
 
 /** The bed was empty: recorded under the roster's occupant (unknown: ref null), with bed, time and operator. */

@@ -22,6 +22,8 @@ export interface FlowCard {
   /** Masked ID number (maskIdNumber). */
   readonly masked: string;
   readonly person: KioskPerson;
+  /** On the watch list the gateway pushed: the event says so and the screen asks for a staff check, whatever the face score. */
+  readonly watchListed?: boolean;
 }
 
 /** The face step's result as the agent reports it (FacePipeline.verify + decideCheck). */

@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from "mqtt";
-import { boxTopic, PROTOCOL_VERSION, type StatusMessage } from "../../protocol/index.js";
+import { boxTopic, PROTOCOL_VERSION, type CommandResponseMessage, type StatusMessage } from "../../protocol/index.js";
 import type { EventPublisher } from "../ports.js";
 
 /**
@@ -17,6 +17,8 @@ export interface BoxMqttOptions {
   readonly onAck: (payload: Buffer) => void;
   /** The gateway's retained configuration push; subscribed only when given. */
   readonly onConfig?: (payload: Buffer) => void;
+  /** The gateway's commands (cw/v1/{site}/{box}/commands); subscribed only when given. */
+  readonly onCommand?: (payload: Buffer) => void;
   readonly publishTimeoutMs?: number;
   /**
    * false: return at once and keep connecting in the background (a box must start and record checks
@@ -28,6 +30,8 @@ export interface BoxMqttOptions {
 export interface BoxMqttSession extends EventPublisher {
   readonly client: MqttClient;
   publishStatus(state: StatusMessage["state"], reason: StatusMessage["reason"]): Promise<void>;
+  /** Answers a command on the responses topic (QoS 1); refused at once while offline. */
+  publishResponse(response: CommandResponseMessage): Promise<void>;
   /** Orderly shutdown: `offline`/`shutdown` retained, then disconnect (no will). */
   close(): Promise<void>;
 }
@@ -58,16 +62,18 @@ export async function connectBoxSession(options: BoxMqttOptions): Promise<BoxMqt
     will: { topic: boxTopic("status", address), payload: status(options, "offline", "last_will", null), qos: 1, retain: true },
   });
   const configTopic = boxTopic("config", address);
+  const commandsTopic = boxTopic("commands", address);
   client.on("message", (topic, payload) => {
     if (topic === boxTopic("acks", address)) options.onAck(payload);
     else if (topic === configTopic) options.onConfig?.(payload);
+    else if (topic === commandsTopic) options.onCommand?.(payload);
   });
   const publishStatus = async (state: StatusMessage["state"], reason: StatusMessage["reason"]): Promise<void> => {
     // Status is current state, not history: while offline there is nothing worth queueing.
     if (!client.connected) return;
     await client.publishAsync(boxTopic("status", address), status(options, state, reason, options.health()), { qos: 1, retain: true });
   };
-  const topics = [boxTopic("acks", address), ...(options.onConfig === undefined ? [] : [configTopic])];
+  const topics = [boxTopic("acks", address), ...(options.onConfig === undefined ? [] : [configTopic]), ...(options.onCommand === undefined ? [] : [commandsTopic])];
   client.on("connect", () => {
     void publishStatus("online", "connected").catch(() => undefined);
     // The session is persistent, but subscribing again on every connection costs nothing and
@@ -101,6 +107,10 @@ export async function connectBoxSession(options: BoxMqttOptions): Promise<BoxMqt
       });
     },
     publishStatus,
+    async publishResponse(response) {
+      if (!client.connected) throw new Error("not connected to the broker");
+      await client.publishAsync(boxTopic("responses", address), Buffer.from(JSON.stringify(response)), { qos: 1 });
+    },
     async close() {
       await publishStatus("offline", "shutdown").catch(() => undefined);
       await client.endAsync();
