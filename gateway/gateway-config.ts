@@ -79,6 +79,18 @@ export const GatewayConfig = z.strictObject({
     .nullable()
     .default(null)
     .describe("The deployment pseudonym key (hex): billing imports hash ID numbers under it; without it POST /api/v1/billing is refused."),
+  templateWrapKey: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{2}){32,}$/, "template wrapping key: at least 32 bytes as hex")
+    .nullable()
+    .default(null)
+    .describe("Secret that wraps each institution's face-template key at rest (gateway/provisioning); null: derived from the pseudonym key, which boxes also hold, so set it in production."),
+  evidenceKeyPath: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe("Ed25519 key (PEM, 0600) that signs evidence bundles; every gateway of one deployment needs the same file. null: CAREWITNESS_EVIDENCE_KEY_FILE, else evidence-key.pem beside the SQLite file."),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 export type GatewayConfigInput = z.input<typeof GatewayConfig>;

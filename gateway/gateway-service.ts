@@ -132,7 +132,7 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
       publish: async (site, body) => {
         await connected.publishAsync(siteTopic("alerts", site), body, { qos: 1 });
       },
-      evidenceKeyPath: defaultEvidenceKeyPath(config.store.kind === "sqlite" ? config.store.path : null),
+      evidenceKeyPath: config.evidenceKeyPath ?? defaultEvidenceKeyPath(config.store.kind === "sqlite" ? config.store.path : null),
       log,
       commandBox: async (site, box, body) => {
         await connected.publishAsync(boxTopic("commands", { site, box }), body, { qos: 1 });
@@ -146,6 +146,7 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
       alerts: alerts.desk,
       store,
       pseudonymKey: config.pseudonymKey === null ? null : Buffer.from(config.pseudonymKey, "hex"),
+      keyWrappingSecret: config.templateWrapKey === null ? null : Buffer.from(config.templateWrapKey, "hex"),
       onDeviceChanged: (box) => {
         directory.invalidate(box);
       },

@@ -7,10 +7,10 @@ import { readBoxConfig } from "../firmware-config/box-config-file.js";
 import { loadBoxSecrets } from "../device/provisioning/box-secrets.js";
 import { BOX_FILES, provisionDevice } from "../device/provisioning/provision-device.js";
 import type { BoxProvisioningError } from "../device/provisioning/provisioning-error.js";
-import type { RunningGateway } from "../gateway/gateway-service.js";
+import { startGateway, type RunningGateway } from "../gateway/gateway-service.js";
 import { startProvisioningGateway } from "./fixtures/provisioning-gateway.js";
 import { mintProvisioningToken, type ProvisioningTokenSpec } from "../gateway/provisioning/provisioning-tokens.js";
-import { pseudonymKeyIdOf } from "../gateway/provisioning/site-template-keys.js";
+import { keyWrappingKey, pseudonymKeyIdOf, unwrapSiteKey } from "../gateway/provisioning/site-template-keys.js";
 
 /**
  * `carewitness device provision` against a real gateway (SQLite, embedded broker) started in-process:
@@ -125,5 +125,31 @@ describe("provisioning a box against a real gateway", () => {
     expect(await refusal(provisionDevice({ gatewayUrl: "http://127.0.0.1:9", token, dir: join(dir, "nowhere"), agentVersion: null, timeoutMs: 2000 }))).toMatchObject({
       code: "gateway_unreachable",
     });
+  });
+});
+
+describe("a gateway with its own template wrapping key (--template-wrap-key)", () => {
+  it("wraps the institution's template key under that key, not under the pseudonym key boxes hold", async () => {
+    const wrapKey = randomBytes(32);
+    const own = mkdtempSync(join(tmpdir(), "cw-provisioning-wrap-"));
+    const wrapped = await startGateway({
+      store: { kind: "sqlite", path: join(own, "gateway.db") },
+      mqtt: { url: null, embeddedPort: 0 },
+      http: { port: 0 },
+      ingest: { verifyWorkers: 0 },
+      pseudonymKey: PSEUDONYM_KEY.toString("hex"),
+      templateWrapKey: wrapKey.toString("hex"),
+    });
+    try {
+      const { token } = await mintProvisioningToken(wrapped.store, { box: "wrap-chair", site: "H-WRAP", role: "dialysis_station", location: "chair-1", mqttUrl: wrapped.mqttUrl, replaceKey: false, createdBy: "test" });
+      const result = await provisionDevice({ gatewayUrl: wrapped.httpUrl, token, dir: join(own, "box"), agentVersion: null });
+      const boxKey = loadBoxSecrets(result.config).templateKey;
+      const stored = await wrapped.store.siteTemplateKey({ site: "H-WRAP", keyId: "unused", wrappedKey: Buffer.alloc(0), createdAt: 0 });
+      expect(unwrapSiteKey(keyWrappingKey(wrapKey), "H-WRAP", stored.keyId, stored.wrappedKey).equals(boxKey)).toBe(true);
+      expect(() => unwrapSiteKey(keyWrappingKey(PSEUDONYM_KEY), "H-WRAP", stored.keyId, stored.wrappedKey)).toThrow(/does not unwrap/);
+    } finally {
+      await wrapped.close();
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });

@@ -18,6 +18,8 @@ interface GatewayFlags {
   workers?: number;
   maxBatch: number;
   pseudonymKey?: string;
+  templateWrapKey?: string;
+  evidenceKeyFile?: string;
   quiet?: boolean;
 }
 
@@ -35,6 +37,8 @@ export function gatewayCommand(): Command {
     .addOption(new Option("--workers <n>", "signature-verification worker threads (default: one per core)").argParser(parseIntOption("--workers")))
     .addOption(new Option("--max-batch <n>", "most events stored per transaction").argParser(parseIntOption("--max-batch")).default(500))
     .addOption(new Option("--pseudonym-key <hex>", "deployment pseudonym key, for billing imports over the API").env("CAREWITNESS_PSEUDONYM_KEY"))
+    .addOption(new Option("--template-wrap-key <hex>", "secret that wraps institution face-template keys at rest (default: derived from the pseudonym key)").env("CAREWITNESS_TEMPLATE_WRAP_KEY"))
+    .addOption(new Option("--evidence-key-file <path>", "Ed25519 PEM that signs evidence bundles (the same file on every gateway)").env("CAREWITNESS_EVIDENCE_KEY_FILE"))
     .option("--quiet", "log warnings and errors only");
   addStoreOptions(command);
   return command.action(async (flags: GatewayFlags) => {
@@ -55,6 +59,8 @@ export function gatewayCommand(): Command {
         },
         http: { host: flags.httpHost, port: flags.httpPort },
         ...(flags.pseudonymKey === undefined ? {} : { pseudonymKey: flags.pseudonymKey }),
+        ...(flags.templateWrapKey === undefined ? {} : { templateWrapKey: flags.templateWrapKey }),
+        ...(flags.evidenceKeyFile === undefined ? {} : { evidenceKeyPath: flags.evidenceKeyFile }),
         ingest: { maxBatch: flags.maxBatch, ...(flags.workers === undefined ? {} : { verifyWorkers: flags.workers }) },
       },
       log,

@@ -34,6 +34,8 @@ export interface GatewayApiOptions {
   readonly onDeviceChanged?: (box: string) => void;
   /** The deployment pseudonym key, for hashing ID numbers in billing imports; null: imports are refused. */
   readonly pseudonymKey?: Uint8Array | null;
+  /** Wraps institution template keys at rest; null: derived from the pseudonym key (gateway/provisioning/README.md). */
+  readonly keyWrappingSecret?: Uint8Array | null;
   readonly logger?: boolean;
   /** The alert back end (gateway/alerts); one over `store` with a throwaway evidence key when absent. */
   readonly alerts?: AlertDesk;
@@ -80,7 +82,7 @@ export async function buildGatewayApi(options: GatewayApiOptions): Promise<Fasti
   );
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
-  await app.register(provisioningRoutes, { store: options.store, pseudonymKey: options.pseudonymKey ?? null, onDeviceChanged: options.onDeviceChanged ?? (() => undefined) });
+  await app.register(provisioningRoutes, { store: options.store, pseudonymKey: options.pseudonymKey ?? null, keyWrappingSecret: options.keyWrappingSecret ?? null, onDeviceChanged: options.onDeviceChanged ?? (() => undefined) });
   await app.register(templateSyncRoutes, { store: options.store });
   await app.register(import("../dashboard/dashboard-plugin.js"));
   await app.register(
