@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -115,5 +116,36 @@ describe("enrolment through the agent", () => {
     expect(event?.verification.face?.score).toBeLessThan(event?.verification.face?.threshold ?? 0);
     expect(["verified", "suspected_spoof"]).toContain(event?.verification.outcome);
     templates.close();
+  });
+
+  it("an enrolment at one box reaches the other box of the institution through the gateway (sealed), and the patient is recognised there", { timeout: 90_000 }, async () => {
+    const institutionKey = { id: "tk-flows", key: randomBytes(32) };
+    const sync = { site: "H-FLOWS-SYNC", mqttUrl: gateway.mqttUrl, httpUrl: gateway.httpUrl, templateKey: institutionKey, camera: { kind: "directory" as const, path: join(FACES_DIR, "Andre_Agassi"), fps: 15 } };
+    const timing = { burstFrames: 4, burstTimeoutMs: 3000, enrolmentFrames: 5, enrolmentTimeoutMs: 5000, tickMs: 50, deliveryMs: 50, resultMs: 100 };
+    const first = await prepareBox(join(dir, "sync-1"), gateway.store, { box: "sync-chair-1", ...sync });
+    const firstTemplates = new TemplateStore(first.config.templates.path, institutionKey.key);
+    const enrolling = await startInProcessAgent(first, { face: pipelineFaceCheckFactory(models, firstTemplates), templates: firstTemplates, timing });
+    running.push(enrolling);
+    const nurse = cardAt(first, 3);
+    const patient = cardAt(first, 0);
+    enrolling.agent.act({ action: "start_enrolment" });
+    await enrolling.tap(nurse, (log) => log.some((e) => e.event === "screen" && e.screen.screen === "enrolment" && e.screen.step === "patient_card"));
+    await enrolling.tap(patient, (log) => log.some((e) => e.event === "screen" && e.screen.screen === "enrolment" && (e.screen.step === "done" || e.screen.step === "failed")));
+    await until(() => enrolling.log.some((e) => e.event === "template_sync" && e.direction === "upload"), "uploaded");
+    expect(enrolling.log.find((e) => e.event === "template_sync" && e.direction === "upload")).toMatchObject({ problem: null });
+
+    // A second box of the institution pulls it when it starts; the same card is then compared there.
+    const second = await prepareBox(join(dir, "sync-2"), gateway.store, { box: "sync-chair-2", ...sync });
+    const secondTemplates = new TemplateStore(second.config.templates.path, institutionKey.key);
+    const other = await startInProcessAgent(second, { face: pipelineFaceCheckFactory(models, secondTemplates), templates: secondTemplates, timing });
+    running.push(other);
+    await until(() => other.log.some((e) => e.event === "template_sync" && e.direction === "pull"), "pulled");
+    expect(other.log.find((e) => e.event === "template_sync" && e.direction === "pull")).toMatchObject({ imported: 1, skipped: 0, problem: null });
+    expect(secondTemplates.get(refOf(patient), "dlib-resnet-v1@1")).toBeDefined();
+    await other.tap(patient, (log) => log.some((e) => e.event === "recorded"));
+    await until(async () => (await storedEvents("sync-chair-2")).length === 1, "stored");
+    expect((await storedEvents("sync-chair-2"))[0]?.verification.face?.score).toBeLessThan(0.6);
+    firstTemplates.close();
+    secondTemplates.close();
   });
 });

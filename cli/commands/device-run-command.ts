@@ -84,6 +84,7 @@ export function deviceRunCommand(dependencies: DeviceRunDependencies = {}): Comm
         secrets,
         readerBinding: dependencies.binding ?? SerialPort.binding,
         face: pipelineFaceCheckFactory(models, templates),
+        templates,
         log: printer(flags.json === true),
         clockSync: flags.clockSync,
         ...(kiosk === undefined ? {} : { kiosk }),

@@ -69,6 +69,7 @@ export async function hardwareBoxRuntime(options: { modelsDir?: string } = {}): 
       readerOptions: { pollIntervalMs: 100, reconnectDelayMs: 200, maxReconnectDelayMs: 1000 },
       camera: spec.camera,
       face: pipelineFaceCheckFactory(models, templates),
+      templates,
       kiosk: {
         show: (screen) => {
           kiosk.show(screen);

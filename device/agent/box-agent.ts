@@ -15,6 +15,9 @@ import type { SerialBinding } from "../idcard/serial-binding.js";
 import { connectBoxSession, type BoxMqttSession } from "../mqtt/box-mqtt-session.js";
 import { commandResponse, judgeCommand } from "./box-commands.js";
 import { WatchListFile } from "./watch-list-file.js";
+import type { TemplateStore } from "../face/template-store.js";
+import { templateSyncClient, type TemplateSyncClient } from "../template-sync/template-sync-client.js";
+import { pullTemplates, uploadEnrolment, type SyncScope } from "../template-sync/template-sync.js";
 import { EventOutbox } from "../outbox/event-outbox.js";
 import { EvidenceStore, type EvidenceRef } from "../outbox/evidence-store.js";
 import { OutboxDelivery } from "../outbox/outbox-delivery.js";
@@ -81,6 +84,8 @@ export type AgentLogEntry =
   | { readonly event: "command"; readonly command: string | null; readonly status: string; readonly detail: string | null }
   | { readonly event: "problem"; readonly part: "reader" | "camera" | "outbox" | "mqtt" | "face" | "state"; readonly detail: string }
   | { readonly event: "evidence_pruned"; readonly files: number; readonly bytes: number; readonly freeBytes: number | null }
+  /** Template sync with the gateway: an upload after an enrolment, or a periodic pull. */
+  | { readonly event: "template_sync"; readonly direction: "upload" | "pull"; readonly imported: number; readonly skipped: number; readonly problem: string | null }
   | { readonly event: "stopped" };
 
 export interface BoxAgentOptions {
@@ -105,6 +110,11 @@ export interface BoxAgentOptions {
   readonly clockSync?: EventMessage["clock"]["sync"];
   /** The box's UTC offset in minutes; by default the host's. */
   readonly utcOffsetMin?: number;
+  /**
+   * The box's template store, for synchronising enrolments with the other boxes of the institution
+   * through the gateway (device/template-sync); without it, or without `keys.templateKeyId`, no sync.
+   */
+  readonly templates?: Pick<TemplateStore, "sealed" | "putSealed">;
   /** Cap on evidence kept on disk (one frame per face check, encrypted); pruned oldest first. Default 1 GiB. */
   readonly evidenceMaxBytes?: number;
 }
@@ -175,6 +185,8 @@ class BoxAgent implements RunningBoxAgent {
   private readonly evidence: EvidenceStore;
   private readonly watchList: WatchListFile;
   private readonly commandsSeen = new Set<string>();
+  private syncClient: TemplateSyncClient | undefined;
+  private pulling = false;
   private pendingEvidence: { ref: string; evidence: EvidenceRef[] } | null = null;
   private disk: DiskSpace | null = null;
   private clockOffsetMs: number | null = null;
@@ -262,6 +274,10 @@ class BoxAgent implements RunningBoxAgent {
     });
     void measureClockOffset(this.currentConfig.gateway.httpUrl).then((offset) => (this.clockOffsetMs = offset));
     this.every(10_000, () => this.pruneEvidence());
+    if (this.templateSync() !== null) {
+      this.every(this.currentConfig.templates.syncIntervalS * 1000, () => void this.pullTemplates());
+      void this.pullTemplates();
+    }
     this.pruneEvidence();
     const stats = this.outbox.stats();
     this.log({ event: "started", box: config.box.id, revision: config.revision, lastSeq: stats.lastSeq, backlog: stats.depth });
@@ -491,11 +507,49 @@ class BoxAgent implements RunningBoxAgent {
     try {
       const frames = await this.camera.burst(this.timing.enrolmentFrames, this.timing.enrolmentTimeoutMs);
       input = { type: "enrolled", at: this.clock.now(), outcome: await face.enrol(frames, card.ref) };
+      if (input.outcome.ok && face.templateModel !== undefined) void this.uploadTemplate(card.ref, face.templateModel);
     } catch (error) {
       this.log({ event: "problem", part: "face", detail: (error as Error).message });
       input = { type: "enrolled", at: this.clock.now(), outcome: { ok: false, goodFrames: 0, framesNeeded: 3, problem: "capture_failed" } };
     }
     this.handle(input);
+  }
+
+  /** The sync client and scope, or null when this box does not synchronise templates. */
+  private templateSync(): { client: TemplateSyncClient; scope: SyncScope; store: Pick<TemplateStore, "sealed" | "putSealed">; cursor: string } | null {
+    const store = this.options.templates;
+    const config = this.currentConfig;
+    if (store === undefined || config.keys.templateKeyId === null) return null;
+    this.syncClient ??= templateSyncClient({ gatewayUrl: config.gateway.httpUrl, box: config.box.id, signingKey: this.options.secrets.signingKey, clock: this.clock });
+    return {
+      client: this.syncClient,
+      scope: { site: config.box.site, box: config.box.id, templateKeyId: config.keys.templateKeyId },
+      store,
+      cursor: join(dirname(config.templates.path), "template-sync.json"),
+    };
+  }
+
+  /** Pulls the institution's new templates; one pull at a time, failures retried at the next interval. */
+  private async pullTemplates(): Promise<void> {
+    const sync = this.templateSync();
+    if (sync === null || this.pulling || this.stopped) return;
+    this.pulling = true;
+    try {
+      const report = await pullTemplates(sync.client, sync.store, sync.scope, sync.cursor);
+      if (report.imported > 0 || report.skipped.length > 0 || report.problem !== null) {
+        this.log({ event: "template_sync", direction: "pull", imported: report.imported, skipped: report.skipped.length, problem: report.problem });
+      }
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  /** Uploads a template this box just enrolled; a failure is logged and the next enrolment or a re-enrolment sends it again. */
+  private async uploadTemplate(personRef: string, model: string): Promise<void> {
+    const sync = this.templateSync();
+    if (sync === null) return;
+    const result = await uploadEnrolment(sync.client, sync.store, sync.scope, personRef, model);
+    this.log({ event: "template_sync", direction: "upload", imported: 0, skipped: 0, problem: result.ok ? null : `${result.problem}: ${result.detail}` });
   }
 
   deliverNow(): Promise<void> {

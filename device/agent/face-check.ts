@@ -19,6 +19,8 @@ import type { CameraFrame } from "../ports.js";
 export interface FaceCheck {
   /** Model ids as id@version, for health. */
   readonly models: readonly string[];
+  /** The model (id@version) enrolled templates are stored under, for template sync; absent: nothing to sync. */
+  readonly templateModel?: string;
   verify(frames: readonly CameraFrame[], personRef: string, challenge: Challenge): Promise<FaceOutcome>;
   enrol(frames: readonly CameraFrame[], personRef: string): Promise<EnrolmentOutcome>;
   /** Releases what this check alone owns (models and stores shared between checks stay open). */
@@ -79,6 +81,7 @@ export class LandmarkLiveness implements LivenessJudge {
 
 export class PipelineFaceCheck implements FaceCheck {
   readonly models: readonly string[];
+  readonly templateModel: string;
 
   constructor(
     private readonly pipeline: FacePipeline,
@@ -89,6 +92,7 @@ export class PipelineFaceCheck implements FaceCheck {
     private readonly minEnrolmentFrames = 3,
   ) {
     this.models = [pipeline.model, liveness.model];
+    this.templateModel = pipeline.model;
   }
 
   async verify(frames: readonly CameraFrame[], personRef: string, challenge: Challenge): Promise<FaceOutcome> {
