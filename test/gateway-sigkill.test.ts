@@ -8,7 +8,8 @@ import { faultFleet, storedCount, until } from "./fixtures/fault-fleet.js";
 import { spawnGateway, type GatewayProcess } from "./fixtures/gateway-process.js";
 
 /**
- * Gateway killed with SIGKILL while the simulator publishes to Mosquitto at full speed, then
+ * Gateway killed with SIGKILL while the simulator publishes to Mosquitto (paced at 300 events/s, so
+ * the ~8 s stream cannot finish between two polls of a busy machine and the kill lands mid-stream), then
  * restarted: every event lands exactly once. The broker queues what arrives while the gateway is down
  * (persistent session); what the dead gateway had taken but not stored is re-sent by the simulated
  * outboxes, which keep every event until the gateway's ack.
@@ -25,7 +26,7 @@ afterAll(async () => {
 describe("gateway killed mid-stream", () => {
   it("every event the simulator published lands exactly once after a SIGKILL and restart", { timeout: 240_000 }, async () => {
     const db = join(dir, "gateway.db");
-    const fleet = faultFleet({ label: "kill", seed: "sigkill", sites: 4, days: 5, badShare: 0, mqttUrl: MQTT_URL, protocolVersion: 5, resendAfterMs: 3000, deadlineMs: 240_000 });
+    const fleet = faultFleet({ label: "kill", seed: "sigkill", sites: 4, days: 5, badShare: 0, mqttUrl: MQTT_URL, protocolVersion: 5, resendAfterMs: 3000, deadlineMs: 240_000, rate: 300 });
     const setup = await openGatewayStore({ kind: "sqlite", path: db });
     await fleet.register(setup);
     await setup.close();
