@@ -119,6 +119,12 @@ describe("the box agent against a gateway", () => {
     expect(readBoxConfig(prepared.configPath)).toMatchObject({ ok: true, config: { revision: 5, roster } });
     expect(JSON.parse(readFileSync(`${prepared.configPath}.previous`, "utf8"))).toMatchObject({ revision: 0 });
     expect(rig.agent.flowState().settings.roster).toEqual(roster);
+    // The box reports the revision it runs in its retained status, so the gateway knows it applied.
+    const reported = async (): Promise<unknown> => {
+      const status = (await gateway.store.getDevice("agent-c"))?.lastStatus;
+      return status === null || status === undefined ? null : (JSON.parse(status) as { health: { configRevision?: number } | null }).health?.configRevision;
+    };
+    await until(async () => (await reported()) === 5, "revision 5 reported in the status");
     await client.endAsync();
   });
 

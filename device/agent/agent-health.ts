@@ -37,6 +37,8 @@ export function agentStatusHealth(health: AgentHealth, config: BoxConfig): Statu
       clockOffsetMs: health.clockOffsetMs,
       lastEventAt: health.lastEventAt,
       models: health.models.filter((m) => /^[A-Za-z0-9_.@-]{1,64}$/.test(m)),
+      configRevision: config.revision,
+      overdueSessions: health.counters.overdueSessions,
       now: health.at,
     },
     healthThresholdsOf(config),

@@ -48,6 +48,11 @@ describe("box health", () => {
     });
   });
 
+  it("reports the configuration revision the box runs and its overdue sessions when given", () => {
+    expect(buildStatusHealth(readings({ configRevision: 7, overdueSessions: 2 }), thresholds)).toMatchObject({ configRevision: 7, overdueSessions: 2 });
+    expect(buildStatusHealth(readings(), thresholds)).not.toHaveProperty("configRevision");
+  });
+
   it("raises each alarm exactly at its threshold", () => {
     expect(buildStatusHealth(readings({ outbox: { depth: 99, oldestCreatedAt: NOW } }), thresholds).alarms).toEqual([]);
     expect(buildStatusHealth(readings({ outbox: { depth: 100, oldestCreatedAt: NOW } }), thresholds).alarms).toEqual(["outbox_backlog"]);

@@ -35,6 +35,10 @@ export interface HealthReadings {
   readonly lastEventAt: number | null;
   /** Face models in use, as id@version. */
   readonly models: readonly string[];
+  /** The configuration revision running; absent: not reported. */
+  readonly configRevision?: number;
+  /** Check-ins past the maximum session duration without a check-out; absent: not reported. */
+  readonly overdueSessions?: number;
   readonly now: number;
 }
 
@@ -95,6 +99,8 @@ export function buildStatusHealth(readings: HealthReadings, thresholds: HealthTh
     disk: readings.disk === null ? null : { freeBytes: Math.trunc(readings.disk.freeBytes), totalBytes: Math.trunc(readings.disk.totalBytes) },
     clockOffsetMs: readings.clockOffsetMs === null ? null : Math.round(readings.clockOffsetMs),
     alarms,
+    ...(readings.configRevision === undefined ? {} : { configRevision: readings.configRevision }),
+    ...(readings.overdueSessions === undefined ? {} : { overdueSessions: readings.overdueSessions }),
   };
 }
 

@@ -38,6 +38,13 @@ export const StatusMessage = z
           .describe("Free and total space of the volume holding the outbox."),
         clockOffsetMs: z.number().int().nullable().optional().describe("The box's clock minus the reference clock (gateway or NTP), ms; null if unknown."),
         alarms: z.array(z.enum(STATUS_ALARMS)).max(STATUS_ALARMS.length).optional().describe("Thresholds the box has crossed (health thresholds in its configuration)."),
+        configRevision: z.number().int().min(0).optional().describe("The configuration revision the box runs (the last push it applied; 0: provisioning defaults)."),
+        overdueSessions: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe("Dialysis check-ins this box saw pass the maximum session duration without a check-out, since the agent started."),
       })
       .nullable()
       .describe("Component health; null in a last will."),
