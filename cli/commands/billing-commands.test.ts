@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import iconv from "iconv-lite";
 import { afterAll, describe, expect, it } from "vitest";
+import { openGatewayStore } from "../../gateway/open-store.js";
 import { runCarewitness, type CliResult } from "../cli-process.js";
 
 /** `carewitness billing import` as a hospital's IT runs it: a process per import, one SQLite file. */
@@ -34,5 +35,20 @@ describe("carewitness billing import", () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain("(gb18030): 1 stored, 0 duplicates, 1 rejected");
     expect(human.stdout).toContain("row 2 patient_id_number: invalid_id_checksum");
+
+    // Each import is in the audit chain, with its counts and who ran it, and the chain verifies.
+    const store = await openGatewayStore({ kind: "sqlite", path: db });
+    try {
+      const entries = (await store.alertCases().auditEntries(0, 100)).filter((e) => e.action === "billing.imported");
+      expect(entries.map((e) => [e.subject, e.actor.startsWith("cli:")])).toEqual([
+        ["golden-example.csv", true],
+        ["golden-example.csv", true],
+        ["gbk.csv", true],
+      ]);
+    } finally {
+      await store.close();
+    }
+    const verified = await runCarewitness(["audit", "verify", "--sqlite", db]);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });
 });

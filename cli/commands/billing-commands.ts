@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { createReadStream } from "node:fs";
 import { Command, Option } from "commander";
 import { SiteId } from "../../protocol/index.js";
@@ -7,6 +8,7 @@ import { openGatewayStore } from "../../gateway/open-store.js";
 import { stderrLog } from "../cli-log.js";
 import { pseudonymKeyOf } from "../pseudonym-key-option.js";
 import { addStoreOptions, storeConfigFrom } from "../store-options.js";
+import { auditCliChange } from "../cli-audit.js";
 
 interface ImportFlags {
   sqlite: string;
@@ -48,6 +50,9 @@ export function billingCommands(): Command {
         onProgress: (rows) => log("info", `${rows} rows read`),
       });
       const seconds = (performance.now() - started) / 1000;
+      await auditCliChange(store, "billing.imported", basename(file), institution ?? null, {
+        result: { stored: result.stored, duplicates: result.duplicates, conflicts: result.conflicts, rejected: result.rejected, encoding: result.encoding },
+      });
       if (flags.json === true) {
         process.stdout.write(`${JSON.stringify({ file, ...result, seconds })}\n`);
         return;

@@ -3,6 +3,7 @@ import { BoxId, keyIdOf, publicKeyFromRaw, SiteId } from "../../protocol/index.j
 import { openGatewayStore } from "../../gateway/open-store.js";
 import { DEVICE_ROLES, type Device, type DeviceRole, type GatewayStore } from "../../gateway/store/gateway-store.js";
 import { addStoreOptions, storeConfigFrom } from "../store-options.js";
+import { auditCliChange } from "../cli-audit.js";
 
 interface StoreFlags {
   sqlite: string;
@@ -43,9 +44,11 @@ export function deviceCommands(): Command {
       const box = BoxId.parse(flags.box);
       const site = SiteId.parse(flags.site);
       const keyId = keyIdOf(publicKeyFromRaw(flags.publicKey));
-      const outcome = await withStore(flags, (store) =>
-        store.registerDevice({ box, site, role: flags.role, location: flags.location ?? null, publicKey: flags.publicKey, keyId }, { replaceKey: flags.replaceKey === true }),
-      );
+      const outcome = await withStore(flags, async (store) => {
+        const registered = await store.registerDevice({ box, site, role: flags.role, location: flags.location ?? null, publicKey: flags.publicKey, keyId }, { replaceKey: flags.replaceKey === true });
+        if (registered.result !== "conflict") await auditCliChange(store, `device.${registered.result}`, box, site, { role: flags.role, location: flags.location ?? null, keyId });
+        return registered;
+      });
       if (outcome.result === "conflict") throw new Error(`box ${box} is registered with another key (${outcome.detail}); pass --replace-key to replace it`);
       process.stdout.write(flags.json === true ? `${JSON.stringify({ result: outcome.result, box, keyId })}\n` : `${outcome.result}: ${deviceLine(outcome.device)}\n`);
     },
@@ -68,7 +71,11 @@ export function deviceCommands(): Command {
       .description(enabled ? "Enable a box." : "Disable a box: its events are quarantined as box_disabled.")
       .argument("<box>", "box id");
     return addStoreOptions(command).action(async (box: string, flags: StoreFlags) => {
-      const device = await withStore(flags, (store) => store.setDeviceEnabled(box, enabled));
+      const device = await withStore(flags, async (store) => {
+        const changed = await store.setDeviceEnabled(box, enabled);
+        if (changed !== undefined) await auditCliChange(store, enabled ? "device.enabled" : "device.disabled", box, changed.site, {});
+        return changed;
+      });
       if (device === undefined) throw new Error(`no box ${box}`);
       process.stdout.write(`${deviceLine(device)}\n`);
     });

@@ -7,6 +7,7 @@ import { newApiToken } from "../../gateway/http/api-auth.js";
 import { mintProvisioningToken } from "../../gateway/provisioning/provisioning-tokens.js";
 import { API_ROLES, DEVICE_ROLES, type ApiRole, type DeviceRole } from "../../gateway/store/gateway-store.js";
 import { addStoreOptions, parseIntOption, storeConfigFrom } from "../store-options.js";
+import { auditCliChange } from "../cli-audit.js";
 
 export function tokenCommands(): Command {
   const tokens = new Command("tokens").description("REST API bearer tokens (admin, supervisor, hospital).");
@@ -26,6 +27,7 @@ export function tokenCommands(): Command {
     try {
       const { token, tokenHash } = newApiToken();
       await store.createApiToken({ name, role: flags.role, site, tokenHash, createdAt: Date.now() });
+      await auditCliChange(store, "token.created", name, site, { role: flags.role });
       process.stdout.write(flags.json === true ? `${JSON.stringify({ name, role: flags.role, site, token })}\n` : `${token}\n`);
     } finally {
       await store.close();
@@ -84,6 +86,7 @@ function provisionTokenCommand(): Command {
           lifetimeMs: flags.expiresIn * 3_600_000,
         });
         const expiresAt = new Date(record.expiresAt).toISOString();
+        await auditCliChange(store, "provisioning_token.minted", box, site, { role: flags.role, location, expiresAt, replaceKey: flags.replaceKey === true });
         process.stdout.write(
           flags.json === true
             ? `${JSON.stringify({ box, site, role: flags.role, location, token, expiresAt })}\n`
