@@ -1,5 +1,6 @@
 import type { AlertKind, EventKind, Outcome, PipelineStep, QuarantineReason } from "../../protocol/index.js";
 import type { AlertCaseStore } from "./alert-case-records.js";
+import type { AttestationCount, AttestationFilter } from "./attestation-counts.js";
 import type {
   ProvisioningTokenRecord,
   SiteTemplateKeyRecord,
@@ -260,6 +261,8 @@ export interface GatewayStore {
 
   queryQuarantine(filter: QuarantineFilter, page: PageRequest): Promise<Page<StoredQuarantine>>;
   countQuarantine(filter: QuarantineFilter): Promise<readonly QuarantineCount[]>;
+  /** Nurse attestations per institution, member of staff and reason (attestation-counts.ts). */
+  countAttestations(filter: AttestationFilter): Promise<readonly AttestationCount[]>;
 
   queryAlerts(filter: AlertFilter, page: PageRequest): Promise<Page<StoredAlert>>;
   unpublishedAlerts(limit: number): Promise<readonly StoredAlert[]>;

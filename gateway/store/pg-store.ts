@@ -1,4 +1,5 @@
 import pg from "pg";
+import { attestationCountsOf, attestedEventsSql, type AttestationCount, type AttestationFilter, type AttestedEventRow } from "./attestation-counts.js";
 import type { AlertCaseStore } from "./alert-case-records.js";
 import { sqlAlertCaseStore } from "./alert-case-sql.js";
 import { pgRunner } from "./sql-program.js";
@@ -339,6 +340,12 @@ class PgGatewayStore implements GatewayStore {
     const sql = quarantineCountSql(filter, PG_PLACEHOLDER);
     const result = await this.pool.query<QuarantineCountRow>(sql.text, [...sql.values]);
     return result.rows.map(quarantineCountFromRow);
+  }
+
+  async countAttestations(filter: AttestationFilter): Promise<readonly AttestationCount[]> {
+    const sql = attestedEventsSql(filter, PG_PLACEHOLDER);
+    const result = await this.pool.query<AttestedEventRow>(sql.text, [...sql.values]);
+    return attestationCountsOf(result.rows);
   }
 
   queryAlerts(filter: AlertFilter, page: PageRequest): Promise<Page<StoredAlert>> {

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { attestationCountsOf, attestedEventsSql, type AttestationCount, type AttestationFilter, type AttestedEventRow } from "./attestation-counts.js";
 import type { AlertCaseStore } from "./alert-case-records.js";
 import { sqlAlertCaseStore } from "./alert-case-sql.js";
 import { sqliteRunner } from "./sql-program.js";
@@ -304,6 +305,13 @@ class SqliteGatewayStore implements GatewayStore {
     return settle(() => {
       const sql = quarantineCountSql(filter, SQLITE_PLACEHOLDER);
       return this.all(sql.text, sql.values, (row: QuarantineCountRow) => quarantineCountFromRow(row));
+    });
+  }
+
+  countAttestations(filter: AttestationFilter): Promise<readonly AttestationCount[]> {
+    return settle(() => {
+      const sql = attestedEventsSql(filter, SQLITE_PLACEHOLDER);
+      return attestationCountsOf(this.all(sql.text, sql.values, (row: AttestedEventRow) => row));
     });
   }
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import type {
   AlertFilter,
   BilledItemFilter,
@@ -359,6 +360,34 @@ export function describeGatewayStoreContract(
         expect(await store.countEvents({})).toBe(0);
         expect(await store.countQuarantine({})).toEqual([]);
         expect((await store.queryAlerts({}, { limit: 10 })).items).toEqual([]);
+      });
+
+      it("counts nurse attestations per institution, member of staff and reason, within a time window", async () => {
+        const attested = (n: number, site: string, staffRef: string, reason: string): EventRecord => {
+          const base = event({ n, box: "box-1", seq: n, site, outcome: "attested" });
+          const body = JSON.stringify({ id: base.id, verification: { outcome: "attested", attestation: { staffRef, staffRole: "nurse", reason } } });
+          return { ...base, body, bodyHash: createHash("sha256").update(body).digest("hex") };
+        };
+        const nurseA = "a".repeat(64);
+        const nurseB = "b".repeat(64);
+        await store.commitBatch(
+          batch({
+            events: [
+              attested(1, "site-a", nurseA, "bandage"),
+              attested(2, "site-a", nurseA, "bandage"),
+              attested(3, "site-a", nurseB, "poor_sight"),
+              attested(4, "site-b", nurseA, "bandage"),
+              event({ n: 5, box: "box-1", seq: 5, site: "site-a" }),
+            ],
+          }),
+        );
+        expect(await store.countAttestations({ site: "site-a" })).toStrictEqual([
+          { site: "site-a", staffRef: nurseA, reason: "bandage", count: 2 },
+          { site: "site-a", staffRef: nurseB, reason: "poor_sight", count: 1 },
+        ]);
+        expect((await store.countAttestations({})).map((c) => [c.site, c.count])).toEqual([["site-a", 2], ["site-a", 1], ["site-b", 1]]);
+        const second = event({ n: 2, box: "box-1", seq: 2 }).occurredAt;
+        expect(await store.countAttestations({ site: "site-a", from: second, to: second + 1 })).toStrictEqual([{ site: "site-a", staffRef: nurseA, reason: "bandage", count: 1 }]);
       });
 
       it("counts stored events per box and the sequence numbers that never arrived", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publicKeyFromRaw, verifyEventSignature, type EventMessage } from "../../../protocol/index.js";
-import { apiHarness, bearer, SITE_A, type ApiHarness } from "../api-test-harness.js";
+import { apiHarness, bearer, SITE_A, SITE_B, type ApiHarness } from "../api-test-harness.js";
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -89,5 +89,28 @@ describe("quarantine and alert routes", () => {
     expect(page.items.map((i) => i.alert.kind)).toEqual(["impersonation_suspected", "impersonation_suspected"]);
     const evidence = page.items.flatMap((i) => i.alert.evidence.eventIds).sort();
     expect(evidence).toEqual([h.eventIds.a[1], h.eventIds.b[1]].sort());
+  });
+});
+
+describe("attestation counts", () => {
+  it("counts nurse attestations per institution, nurse and reason; a hospital token sees only its own", async () => {
+    const nurse = "9".repeat(64);
+    const records = [SITE_A, SITE_A, SITE_B].map((site, i) => {
+      const box = site === SITE_A ? h.boxes.a.box : h.boxes.b.box;
+      const body = JSON.stringify({ verification: { outcome: "attested", attestation: { staffRef: nurse, staffRole: "nurse", reason: "bandage" } } });
+      return { id: `0193b6a0-0000-7000-8000-0000000000a${String(i)}`, site, box, seq: 900 + i, kind: "dialysis.check_in" as const, outcome: "attested" as const, occurredAt: Date.now(), receivedAt: Date.now(), subjectRef: null, bodyHash: String(i).repeat(64), body, gatewayId: "gw-test" };
+    });
+    await h.store.commitBatch({ events: records, quarantine: [], alerts: [] });
+    const counts = async (token: string, query = ""): Promise<{ site: string; staffRef: string; reason: string; count: number }[]> => {
+      const response = await h.app.inject({ url: `/api/v1/attestations${query}`, headers: bearer(token) });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json<{ items: { site: string; staffRef: string; reason: string; count: number }[] }>().items;
+    };
+    expect(await counts(h.tokens.supervisor)).toEqual([
+      { site: SITE_A, staffRef: nurse, reason: "bandage", count: 2 },
+      { site: SITE_B, staffRef: nurse, reason: "bandage", count: 1 },
+    ]);
+    expect(await counts(h.tokens.hospitalB)).toEqual([{ site: SITE_B, staffRef: nurse, reason: "bandage", count: 1 }]);
+    expect((await h.app.inject({ url: `/api/v1/attestations?site=${SITE_A}`, headers: bearer(h.tokens.hospitalB) })).statusCode).toBe(403);
   });
 });

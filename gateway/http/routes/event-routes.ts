@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { EventMessage } from "../../../protocol/index.js";
+import { EventMessage, SiteId } from "../../../protocol/index.js";
 import type { EventRecord, GatewayStore } from "../../store/gateway-store.js";
 import { canSee, principalOf, scopedSite } from "../api-auth.js";
 import { ApiError } from "../api-error.js";
-import { ErrorBody, EventQuery, iso, pageOf, StoredEventView } from "../api-schemas.js";
+import { ErrorBody, EventQuery, iso, pageOf, RangeQuery, StoredEventView } from "../api-schemas.js";
 
 function eventView(record: EventRecord): z.infer<typeof StoredEventView> {
   return { event: EventMessage.parse(JSON.parse(record.body)), receivedAt: iso(record.receivedAt), gatewayId: record.gatewayId };
@@ -27,6 +27,23 @@ export const eventRoutes: FastifyPluginAsyncZod<{ store: GatewayStore }> = async
       const page = await store.queryEvents({ ...filter, site }, { limit, cursor });
       const total = await store.countEvents({ ...filter, site });
       return { items: page.items.map(eventView), nextCursor: page.nextCursor, total };
+    },
+  );
+
+  app.get(
+    "/attestations",
+    {
+      schema: {
+        tags: ["events"],
+        summary: "Nurse attestations counted per institution, member of staff (pseudonymous) and reason",
+        description: "Checks a nurse vouched for because the face check could not serve the patient: a nurse or an institution attesting far more than its peers stands out.",
+        querystring: z.strictObject({ site: SiteId.optional(), ...RangeQuery }),
+        response: { 200: z.object({ items: z.array(z.object({ site: z.string(), staffRef: z.string(), reason: z.string(), count: z.number() })) }) },
+      },
+    },
+    async (request) => {
+      const site = scopedSite(principalOf(request), request.query.site);
+      return { items: [...(await store.countAttestations({ site, from: request.query.from, to: request.query.to }))] };
     },
   );
 
