@@ -1,4 +1,4 @@
-import { eventListing, type Placeholder, type SqlText, type SqlValue } from "./filter-sql.js";
+import { conditionClauses, eventListing, type Placeholder, type SqlText, type SqlValue } from "./filter-sql.js";
 
 /**
  * Nurse attestations counted per institution, attesting member of staff and reason: supervisors
@@ -28,12 +28,7 @@ export interface AttestedEventRow {
 
 export function attestedEventsSql(filter: AttestationFilter, placeholder: Placeholder): SqlText {
   const values: SqlValue[] = [];
-  const clauses: string[] = [];
-  for (const [column, operator, value] of eventListing({ ...filter, outcome: "attested" }).conditions) {
-    if (value === undefined) continue;
-    values.push(value);
-    clauses.push(`${column} ${operator} ${placeholder(values.length)}`);
-  }
+  const clauses = conditionClauses(eventListing({ ...filter, outcome: "attested" }).conditions, placeholder, values);
   return { text: `SELECT site, body FROM events WHERE ${clauses.join(" AND ")}`, values };
 }
 

@@ -123,7 +123,7 @@ export function quarantineCountSql(filter: QuarantineFilter, placeholder: Placeh
   return { text, values };
 }
 
-function conditionClauses(conditions: readonly Condition[], placeholder: Placeholder, values: SqlValue[]): string[] {
+export function conditionClauses(conditions: readonly Condition[], placeholder: Placeholder, values: SqlValue[]): string[] {
   const clauses: string[] = [];
   for (const [column, operator, value] of conditions) {
     if (value === undefined) continue;
