@@ -97,13 +97,14 @@ const IDS = {
   roundDay: "01a20b07-f2c0-7024-b949-5dd2ad0370d9",
   roundNight: "01a20e9b-79c0-7b6c-b0ab-7c565ecdaabe",
   command: "01a20bec-d480-73b4-931e-282d2efc8eba",
+  enrolment: "01a20bf5-fd1c-7538-98e8-1633a1bc18d8",
 } as const;
 
 function sign(event: UnsignedEvent, box: ExampleBox): EventMessage {
   return signEvent(event, box.privateKey);
 }
 
-function exampleEvents(): Record<"checkIn" | "checkOut" | "attested" | "wardDay" | "wardNight", EventMessage> {
+function exampleEvents(): Record<"checkIn" | "checkOut" | "attested" | "wardDay" | "wardNight" | "enrolment", EventMessage> {
   const { dialysis, ward } = exampleBoxes();
   const checkIn = sign(
     {
@@ -219,7 +220,29 @@ function exampleEvents(): Record<"checkIn" | "checkOut" | "attested" | "wardDay"
     },
     ward,
   );
-  return { checkIn, checkOut, attested, wardDay, wardNight };
+  const enrolment = sign(
+    {
+      v: PROTOCOL_VERSION,
+      kind: "enrolment.face_enrolled",
+      id: IDS.enrolment,
+      site: dialysis.site,
+      box: dialysis.box,
+      seq: 1044,
+      clock: { at: "2026-11-24T13:10:00.220+08:00", sync: "ntp", driftMs: 12 },
+      subject: subjectOf("resident_id", EXAMPLE_ID_NUMBERS.dialysisPatient),
+      verification: { outcome: "enrolled", face: null, liveness: null, attestation: null },
+      evidence: [],
+      enrolment: {
+        staffRef: refOf(EXAMPLE_ID_NUMBERS.chargeNurse),
+        staffRole: "nurse",
+        model: "dlib-resnet-v1@1",
+        frames: 5,
+        duplicateOf: [refOf(EXAMPLE_ID_NUMBERS.attestedPatient)],
+      },
+    },
+    dialysis,
+  );
+  return { checkIn, checkOut, attested, wardDay, wardNight, enrolment };
 }
 
 /** The bytes a box publishes for a message: compact JSON in UTF-8 (any JSON spelling is valid). */
@@ -252,6 +275,7 @@ export function exampleMessages() {
     attestedCheckIn: onBoxTopic("events", dialysis, "Dialysis check-in attested by a nurse (face bandaged)", events.attested),
     wardBedsideCheck: onBoxTopic("events", ward, "Ward bedside check on the day round, verified", events.wardDay),
     wardBedsideAbsent: onBoxTopic("events", ward, "Ward bedside check on the night round, bed empty", events.wardNight),
+    faceEnrolment: onBoxTopic("events", dialysis, "Face enrolled under a nurse's supervision; the face is already enrolled under another card", events.enrolment),
     ack: onBoxTopic("acks", dialysis, "The gateway's ack of the check-in after durable storage", {
       v: PROTOCOL_VERSION,
       box: dialysis.box,

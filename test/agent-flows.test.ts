@@ -106,11 +106,17 @@ describe("enrolment through the agent", () => {
     expect(rig.screens.find((s) => s.screen === "enrolment" && s.step === "done")).toMatchObject({ person: { maskedId: maskIdNumber(patient.card.idNumber) } });
     expect(rig.log.find((e) => e.event === "report")).toMatchObject({ report: { report: "enrolment", ok: true, nurseRef: refOf(nurse), patientRef: refOf(patient) } });
     expect(templates.get(refOf(patient), "dlib-resnet-v1@1")).toBeDefined();
-    expect(await storedEvents("enrol-chair")).toEqual([]); // enrolment is not a check
+    // The enrolment itself is an event (who enrolled whom; no other card holds this face), not a check.
+    await until(async () => (await storedEvents("enrol-chair")).length === 1, "enrolment stored");
+    expect((await storedEvents("enrol-chair"))[0]).toMatchObject({
+      kind: "enrolment.face_enrolled",
+      verification: { outcome: "enrolled" },
+      enrolment: { staffRef: refOf(nurse), staffRole: "nurse", model: "dlib-resnet-v1@1", duplicateOf: [] },
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await rig.tap(patient, (log) => log.some((e) => e.event === "recorded"));
-    await until(async () => (await storedEvents("enrol-chair")).length === 1, "stored");
-    const [event] = await storedEvents("enrol-chair");
+    await rig.tap(patient, (log) => log.filter((e) => e.event === "recorded").length === 2);
+    await until(async () => (await storedEvents("enrol-chair")).length === 2, "stored");
+    const event = (await storedEvents("enrol-chair")).find((e) => e.kind === "dialysis.check_in");
     // Still photos: the face matches the template, and the liveness challenge decides verified or spoof.
     expect(event?.verification.face).toMatchObject({ metric: "euclidean_distance", model: "dlib-resnet-v1@1" });
     expect(event?.verification.face?.score).toBeLessThan(event?.verification.face?.threshold ?? 0);
@@ -145,6 +151,17 @@ describe("enrolment through the agent", () => {
     await other.tap(patient, (log) => log.some((e) => e.event === "recorded"));
     await until(async () => (await storedEvents("sync-chair-2")).length === 1, "stored");
     expect((await storedEvents("sync-chair-2"))[0]?.verification.face?.score).toBeLessThan(0.6);
+
+    // The same face enrolled at the second box under another card: one face, two cards → E1 at the gateway.
+    const otherCard = cardAt(second, 1);
+    other.agent.act({ action: "start_enrolment" });
+    await other.tap(cardAt(second, 3), (log) => log.some((e) => e.event === "screen" && e.screen.screen === "enrolment" && e.screen.step === "patient_card"));
+    await other.tap(otherCard, (log) => log.some((e) => e.event === "screen" && e.screen.screen === "enrolment" && (e.screen.step === "done" || e.screen.step === "failed")));
+    await until(async () => (await storedEvents("sync-chair-2")).some((e) => e.kind === "enrolment.face_enrolled"), "enrolment stored");
+    const enrolment = (await storedEvents("sync-chair-2")).find((e) => e.kind === "enrolment.face_enrolled");
+    expect(enrolment?.kind === "enrolment.face_enrolled" ? enrolment.enrolment.duplicateOf : null).toEqual([refOf(patient)]);
+    const alerts = await gateway.store.queryAlerts({ kind: "duplicate_identity" }, { limit: 10 });
+    expect(alerts.items.map((a) => [a.site, a.subjectRef])).toEqual([["H-FLOWS-SYNC", refOf(otherCard)]]);
     firstTemplates.close();
     secondTemplates.close();
   });

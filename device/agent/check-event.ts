@@ -46,6 +46,8 @@ export function signedCheckEvent(draft: EventDraft, context: CheckEventContext):
       ? { kind: draft.kind, ...common, station: context.station }
       : draft.kind === "dialysis.check_out"
         ? { kind: draft.kind, ...common, station: context.station, checkInId: draft.checkInId }
-        : { kind: draft.kind, ...common, bed: draft.bed, round: draft.round };
+        : draft.kind === "ward.bedside_check"
+          ? { kind: draft.kind, ...common, bed: draft.bed, round: draft.round }
+          : { kind: draft.kind, ...common, enrolment: draft.enrolment };
   return signEvent(unsigned, context.signingKey);
 }

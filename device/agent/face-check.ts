@@ -117,7 +117,7 @@ export class PipelineFaceCheck implements FaceCheck {
   async enrol(frames: readonly CameraFrame[], personRef: string): Promise<EnrolmentOutcome> {
     if (frames.length === 0) return { ok: false, goodFrames: 0, framesNeeded: this.minEnrolmentFrames, problem: "camera_problem" };
     const result = await this.pipeline.enrol(frames.map((f) => f.image), personRef, this.templates);
-    if (result.ok) return { ok: true, goodFrames: result.template.frames, duplicates: result.duplicateOf.length };
+    if (result.ok) return { ok: true, goodFrames: result.template.frames, duplicateOf: result.duplicateOf.map((d) => d.personRef), model: result.template.model };
     const commonest = mostCommon(result.rejections);
     return { ok: false, goodFrames: result.goodFrames, framesNeeded: this.minEnrolmentFrames, problem: result.reason === "inconsistent_frames" ? "inconsistent_frames" : (commonest ?? "too_few_good_frames") };
   }

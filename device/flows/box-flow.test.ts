@@ -232,9 +232,22 @@ describe("enrolment supervised by a nurse", () => {
       { screen: "enrolment", step: "capturing", person: { maskedId: "1101**********1234" } },
     ]);
     expect(s.effects.at(-1)).toEqual({ effect: "enrol", card: card(REF_A), nurseRef: REF_NURSE });
-    const done = run(s.state, [{ type: "enrolled", at: T0 + 3, outcome: { ok: true, goodFrames: 4, duplicates: 1 } }]);
-    expect(done.effects).toMatchObject([{ screen: { screen: "enrolment", step: "done", goodFrames: 4 } }, { report: { report: "enrolment", ok: true, nurseRef: REF_NURSE, patientRef: REF_A, duplicates: 1 } }]);
-    expect(drafts(done.effects)).toEqual([]);
+    const enrolled = run(s.state, [{ type: "enrolled", at: T0 + 3, outcome: { ok: true, goodFrames: 4, duplicateOf: [REF_B], model: "dlib-resnet-v1@1" } }]);
+    expect(enrolled.effects[0]).toMatchObject({ report: { report: "enrolment", ok: true, nurseRef: REF_NURSE, patientRef: REF_A, duplicates: 1 } });
+    // The enrolment is recorded as an event naming the nurse and the other card the face is enrolled under…
+    expect(drafts(enrolled.effects)).toEqual([
+      {
+        kind: "enrolment.face_enrolled",
+        subject: { cardType: "resident_id", ref: REF_A, refKey: "pk-1", masked: "1101**********1234" },
+        verification: { outcome: "enrolled", face: null, liveness: null, attestation: null },
+        enrolment: { staffRef: REF_NURSE, staffRole: "nurse", model: "dlib-resnet-v1@1", frames: 4, duplicateOf: [REF_B] },
+      },
+    ]);
+    expect(screens(enrolled.effects)).toEqual([]);
+    // …and "done" is shown once the outbox has it.
+    const done = run(enrolled.state, [recorded("ev-enrol", T0 + 4)]);
+    expect(done.effects).toMatchObject([{ effect: "show", screen: { screen: "enrolment", step: "done", goodFrames: 4 } }]);
+    expect(done.state.dialysis.open).toEqual([]);
   });
 
   it("refuses the nurse's own card as the patient's and reports a failed capture with its problem", () => {

@@ -50,7 +50,7 @@ export type Activity =
   | { readonly kind: "picking_bed" }
   | { readonly kind: "awaiting_patient"; readonly bed: BedRef }
   | { readonly kind: "checking"; readonly card: FlowCard; readonly target: Target; readonly attempt: number }
-  | { readonly kind: "recording"; readonly draft: EventDraft; readonly person: KioskPerson | null; readonly screen: "result" | "attestation" }
+  | { readonly kind: "recording"; readonly draft: EventDraft; readonly person: KioskPerson | null; readonly screen: "result" | "attestation" | "enrolment" }
   | { readonly kind: "showing"; readonly until: number }
   | { readonly kind: "enrol_nurse" }
   | { readonly kind: "enrol_patient"; readonly nurseRef: string }
@@ -225,7 +225,7 @@ function draftFor(state: FlowState, target: Target, subject: EventDraft["subject
   return { kind: "dialysis.check_in", subject, verification };
 }
 
-function record(state: FlowState, draft: EventDraft | null, person: KioskPerson | null, screen: "result" | "attestation" = "result"): FlowStep {
+function record(state: FlowState, draft: EventDraft | null, person: KioskPerson | null, screen: "result" | "attestation" | "enrolment" = "result"): FlowStep {
   if (draft === null) return { state, effects: [refused("no ward round in progress")] };
   return { state: { ...state, activity: { kind: "recording", draft, person, screen } }, effects: [{ effect: "record", draft }] };
 }
@@ -274,12 +274,14 @@ function onRecorded(state: FlowState, eventId: string, at: number): FlowStep {
   if (activity.kind !== "recording") return { state, effects: [] };
   const { draft } = activity;
   let dialysis = state.dialysis;
-  if (draft.kind !== "ward.bedside_check" && draft.subject.ref !== null && draft.subject.masked !== null) {
+  if ((draft.kind === "dialysis.check_in" || draft.kind === "dialysis.check_out") && draft.subject.ref !== null && draft.subject.masked !== null) {
     dialysis = recordCheck(dialysis, { ref: draft.subject.ref, masked: draft.subject.masked, kind: draft.kind, outcome: draft.verification.outcome, at, eventId }, state.settings.behaviour.repeatTapWindowS);
   }
   const message = messageOf(draft);
   const screen: KioskScreen =
-    activity.screen === "attestation" && activity.person !== null
+    draft.kind === "enrolment.face_enrolled"
+      ? { screen: "enrolment", person: activity.person, step: "done", goodFrames: draft.enrolment.frames, framesNeeded: state.settings.enrolmentFrames }
+      : activity.screen === "attestation" && activity.person !== null
       ? { screen: "attestation", person: activity.person, step: "done" }
       : { screen: "result", person: activity.person, outcome: draft.verification.outcome, kind: draft.kind, failedPart: failedPartOf(draft.verification.outcome), ...(message === undefined ? {} : { message }) };
   return { state: { ...state, dialysis, activity: { kind: "showing", until: at + state.settings.resultMs } }, effects: [show(screen)] };
@@ -321,16 +323,21 @@ function onEnrolled(state: FlowState, input: Extract<FlowInput, { type: "enrolle
   const activity = state.activity;
   if (activity.kind !== "enrolling") return { state, effects: [] };
   const outcome = input.outcome;
-  const screen: KioskScreen = outcome.ok
-    ? { screen: "enrolment", person: activity.card.person, step: "done", goodFrames: outcome.goodFrames, framesNeeded: state.settings.enrolmentFrames }
-    : { screen: "enrolment", person: activity.card.person, step: "failed", goodFrames: outcome.goodFrames, framesNeeded: outcome.framesNeeded, problem: outcome.problem };
-  return {
-    state: { ...state, activity: { kind: "showing", until: input.at + state.settings.resultMs } },
-    effects: [
-      show(screen),
-      { effect: "report", report: { report: "enrolment", ok: outcome.ok, nurseRef: activity.nurseRef, patientRef: activity.card.ref, duplicates: outcome.ok ? outcome.duplicates : 0 } },
-    ],
-  };
+  const report: FlowEffect = { effect: "report", report: { report: "enrolment", ok: outcome.ok, nurseRef: activity.nurseRef, patientRef: activity.card.ref, duplicates: outcome.ok ? outcome.duplicateOf.length : 0 } };
+  if (outcome.ok) {
+    // The enrolment is an event too (who enrolled whom, and any other card the face is already enrolled
+    // under: the gateway raises "one face, two cards" on it); "done" follows the outbox, as for checks.
+    const draft: EventDraft = {
+      kind: "enrolment.face_enrolled",
+      subject: subjectOf(activity.card),
+      verification: { outcome: "enrolled", ...NO_SCORES },
+      enrolment: { staffRef: activity.nurseRef, staffRole: "nurse", model: outcome.model, frames: outcome.goodFrames, duplicateOf: outcome.duplicateOf.slice(0, 10) },
+    };
+    const step = record(state, draft, activity.card.person, "enrolment");
+    return { state: step.state, effects: [report, ...step.effects] };
+  }
+  const screen: KioskScreen = { screen: "enrolment", person: activity.card.person, step: "failed", goodFrames: outcome.goodFrames, framesNeeded: outcome.framesNeeded, problem: outcome.problem };
+  return { state: { ...state, activity: { kind: "showing", until: input.at + state.settings.resultMs } }, effects: [show(screen), report] };
 }
 
 function onAction(state: FlowState, action: KioskAction): FlowStep {

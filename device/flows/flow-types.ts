@@ -35,7 +35,8 @@ export type FaceOutcome =
   | { readonly kind: "camera_problem"; readonly detail: string };
 
 export type EnrolmentOutcome =
-  | { readonly ok: true; readonly goodFrames: number; readonly duplicates: number }
+  /** `duplicateOf`: other cards whose enrolled face matches (one face, two cards); `model`: the template's model. */
+  | { readonly ok: true; readonly goodFrames: number; readonly duplicateOf: readonly string[]; readonly model: string }
   | { readonly ok: false; readonly goodFrames: number; readonly framesNeeded: number; readonly problem: string };
 
 /** What a person does on the touch screen (or with the bed-code scanner). */
@@ -92,6 +93,12 @@ export type EventDraft =
       readonly verification: Verification;
       readonly bed: BedRef;
       readonly round: WardRound;
+    }
+  | {
+      readonly kind: "enrolment.face_enrolled";
+      readonly subject: EventMessage["subject"];
+      readonly verification: Verification;
+      readonly enrolment: Extract<EventMessage, { kind: "enrolment.face_enrolled" }>["enrolment"];
     };
 
 /** Something the box reports beside events (logs and health), e.g. a session never checked out. */

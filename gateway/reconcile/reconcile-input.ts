@@ -27,6 +27,8 @@ export function checkEventOf(event: EventMessage): CheckEvent {
   switch (event.kind) {
     case "ward.bedside_check":
       return { ...base, shift: event.round.shift, ward: event.bed.ward, bed: event.bed.bed, checkInId: null };
+    // An enrolment is not a presence check: no rule reads it (it is no check-in, check-out or bedside check).
+    case "enrolment.face_enrolled":
     case "dialysis.check_in":
       return { ...base, shift: null, ward: null, bed: null, checkInId: null };
     case "dialysis.check_out":

@@ -8,7 +8,7 @@ import { PROTOCOL_VERSION } from "../version.js";
  * retained), signed by the box (see event-signature.ts), stored by the gateway idempotently by `id`.
  */
 
-export const EVENT_KINDS = ["dialysis.check_in", "dialysis.check_out", "ward.bedside_check"] as const;
+export const EVENT_KINDS = ["dialysis.check_in", "dialysis.check_out", "ward.bedside_check", "enrolment.face_enrolled"] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export const CARD_TYPES = [
@@ -28,6 +28,7 @@ export const OUTCOMES = [
   "absent",
   "card_only",
   "attested",
+  "enrolled",
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -186,6 +187,25 @@ export const WardBedsideCheck = z
   })
   .describe("A bedside presence check on a ward round, including `absent` when the bed was empty.");
 
+export const FaceEnrolment = z
+  .strictObject({
+    kind: z.literal("enrolment.face_enrolled"),
+    ...commonFields,
+    enrolment: z
+      .strictObject({
+        staffRef: PersonRef.describe("Pseudonymous reference of the nurse who supervised the enrolment (their own card)."),
+        staffRole: z.enum(["nurse", "doctor"]),
+        model: z.string().min(1).max(80).describe("Recogniser model id and version the template was made with."),
+        frames: z.number().int().min(1).max(50).describe("Quality-gated frames combined into the template."),
+        duplicateOf: z
+          .array(PersonRef)
+          .max(10)
+          .describe("Other cards of the institution whose enrolled face matches this one (one face, two cards); empty when none."),
+      })
+      .describe("Who supervised the enrolment, and any other card the same face is already enrolled under."),
+  })
+  .describe("A patient's face enrolled at a box under nurse supervision (outcome `enrolled`); the template itself stays on the boxes, sealed.");
+
 /** Cross-field rules JSON Schema cannot express; documented in protocol/README.md. */
 function checkOutcomeConsistency(event: z.infer<typeof EventShape>, ctx: z.core.$RefinementCtx): void {
   const { outcome, face, attestation } = event.verification;
@@ -207,12 +227,15 @@ function checkOutcomeConsistency(event: z.infer<typeof EventShape>, ctx: z.core.
       "attestation",
     ]);
   }
+  if ((outcome === "enrolled") !== (event.kind === "enrolment.face_enrolled")) {
+    issue("outcome enrolled exists only for enrolment.face_enrolled, and is its only outcome", ["verification", "outcome"]);
+  }
   if (outcome === "absent" && event.kind !== "ward.bedside_check") {
     issue("outcome absent exists only for ward.bedside_check", ["verification", "outcome"]);
   }
 }
 
-const EventShape = z.discriminatedUnion("kind", [DialysisCheckIn, DialysisCheckOut, WardBedsideCheck]);
+const EventShape = z.discriminatedUnion("kind", [DialysisCheckIn, DialysisCheckOut, WardBedsideCheck, FaceEnrolment]);
 
 export const EventMessage = EventShape.superRefine(checkOutcomeConsistency).describe(
   "A signed check event from a box.",

@@ -123,6 +123,7 @@ function verificationFor(fleet: FleetPlan, box: PlannedBox, check: ScheduledChec
     case "card_only":
     case "card_unreadable":
     case "absent":
+    case "enrolled":
       return { outcome, ...none };
   }
 }
@@ -163,6 +164,7 @@ function evidenceFor(outcome: Outcome, random: SeededRandom): Evidence[] {
       return [evidenceItem(random, "card_photo", "application/octet-stream", { min: 1_024, max: 1_024 })];
     case "card_only":
     case "absent":
+    case "enrolled":
       return [];
   }
 }

@@ -14,7 +14,7 @@ export type TruthKind =
   | "fault";
 
 /** What a correct box records for the step. */
-export type ExpectedOutcome = "verified" | "rejected" | "absent" | "attested" | "card_only" | "no_event";
+export type ExpectedOutcome = "verified" | "rejected" | "absent" | "attested" | "card_only" | "enrolled" | "no_event";
 
 export interface RecordedEvent {
   readonly id: string;

@@ -282,7 +282,7 @@ export async function prepareHardwareSimulation(options: HardwareSimulationOptio
     await lift(box);
     box.camera.show({ kind: "empty" });
     const outcome = result?.screen === "enrolment" ? `${result.step}${result.problem === undefined ? "" : ` (${result.problem})`}` : "no answer";
-    entry(i, s, box, { what: "enrolment", action: `enrol by ${s.nurse}: ${outcome}`, cardOf: s.patient, truePerson: s.patient, subjectRef: refOf(s.patient), bed: null, expected: "no_event", recorded: box.recorded.slice(recordedMark) });
+    entry(i, s, box, { what: "enrolment", action: `enrol by ${s.nurse}: ${outcome}`, cardOf: s.patient, truePerson: s.patient, subjectRef: refOf(s.patient), bed: null, expected: "enrolled", recorded: box.recorded.slice(recordedMark) });
   }
 
   async function runRound(i: number, s: Extract<ScenarioStep, { do: "round" }>, box: SimBox): Promise<void> {
