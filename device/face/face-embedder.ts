@@ -1,6 +1,6 @@
 import ort from "onnxruntime-node";
 import type { ModelManifest } from "../../models/model-manifest.js";
-import { FaceModelError, loadModelSession } from "./model-session.js";
+import { FaceModelError, loadModelSession, squareChipInput } from "./model-session.js";
 
 /**
  * Face descriptors from an aligned chip with the recogniser (dlib ResNet by default), on
@@ -15,10 +15,7 @@ export class FaceEmbedder {
     private readonly session: ort.InferenceSession,
     readonly manifest: ModelManifest,
   ) {
-    const [, size] = manifest.input.shape;
-    if (size === undefined) throw new FaceModelError("unexpected_model", `${manifest.id}: input shape missing`);
-    this.chipSize = size;
-    this.input = new Float32Array(size * size * 3);
+    ({ chipSize: this.chipSize, input: this.input } = squareChipInput(manifest));
   }
 
   static async load(manifestPath: string, onnxPath: string, threads = 1): Promise<FaceEmbedder> {

@@ -28,3 +28,10 @@ export async function loadModelSession(manifestPath: string, onnxPath: string, t
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, logSeverityLevel: 3 });
   return { manifest, session };
 }
+
+/** A square RGB chip model's side (from its manifest's NHWC input shape) and one input buffer reused for every chip. */
+export function squareChipInput(manifest: ModelManifest): { chipSize: number; input: Float32Array } {
+  const [, size] = manifest.input.shape;
+  if (size === undefined) throw new FaceModelError("unexpected_model", `${manifest.id}: input shape missing`);
+  return { chipSize: size, input: new Float32Array(size * size * 3) };
+}

@@ -1,3 +1,4 @@
+import type { EventFilter } from "./gateway-store.js";
 import { conditionClauses, eventListing, type Placeholder, type SqlText, type SqlValue } from "./filter-sql.js";
 
 /**
@@ -6,12 +7,8 @@ import { conditionClauses, eventListing, type Placeholder, type SqlText, type Sq
  * from the stored events' bodies (few: only `attested` outcomes), aggregated the same way by both
  * stores.
  */
-export interface AttestationFilter {
-  readonly site?: string | undefined;
-  /** Inclusive lower / exclusive upper bound on the check time, ms since epoch. */
-  readonly from?: number | undefined;
-  readonly to?: number | undefined;
-}
+/** Institution and check-time window, as events are filtered. */
+export type AttestationFilter = Pick<EventFilter, "site" | "from" | "to">;
 
 export interface AttestationCount {
   readonly site: string;
