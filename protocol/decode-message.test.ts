@@ -181,4 +181,14 @@ describe("cross-field rules of events", () => {
     });
     expectViolation(decodeEvent(payload), "schema_invalid", "verification.outcome");
   });
+
+  it("faceIdentifiedAs names someone other than the card's holder, and only beside a face comparison", () => {
+    const other = { ref: "b".repeat(64), score: 0.41, threshold: 0.6 };
+    const good = eventWith(checkIn, (e) => { e.verification = { ...e.verification, outcome: "face_mismatch", faceIdentifiedAs: other, watchListedFace: true }; });
+    expect(decodeEvent(good).ok).toBe(true);
+    const holder = eventWith(checkIn, (e) => { e.verification = { ...e.verification, outcome: "face_mismatch", faceIdentifiedAs: { ...other, ref: e.subject.ref ?? "" } }; });
+    expectViolation(decodeEvent(holder), "schema_invalid", "verification.faceIdentifiedAs");
+    const noFace = eventWith(attested, (e) => { e.verification = { ...e.verification, faceIdentifiedAs: other }; });
+    expectViolation(decodeEvent(noFace), "schema_invalid", "verification.faceIdentifiedAs");
+  });
 });

@@ -5,10 +5,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentStatusHealth } from "../device/agent/agent-health.js";
 import { loadBoxSecrets } from "../device/agent/box-secrets.js";
-import { loadFaceModels, pipelineFaceCheckFactory, type FaceModels } from "../device/agent/face-models.js";
+import { facePipelineFor, loadFaceModels, pipelineFaceCheckFactory, type FaceModels } from "../device/agent/face-models.js";
 import { DirectoryFrameSource } from "../device/camera/directory-frame-source.js";
 import { TemplateStore } from "../device/face/template-store.js";
-import { EventMessage, maskIdNumber } from "../protocol/index.js";
+import mqtt from "mqtt";
+import { alertId, boxTopic, EventMessage, maskIdNumber } from "../protocol/index.js";
 import { startGateway, type RunningGateway } from "../gateway/gateway-service.js";
 import { cardAt, FACES_DIR, prepareBox, refOf, startInProcessAgent, until, type InProcessAgent } from "./fixtures/agent-rig.js";
 
@@ -121,6 +122,58 @@ describe("enrolment through the agent", () => {
     expect(event?.verification.face).toMatchObject({ metric: "euclidean_distance", model: "dlib-resnet-v1@1" });
     expect(event?.verification.face?.score).toBeLessThan(event?.verification.face?.threshold ?? 0);
     expect(["verified", "suspected_spoof"]).toContain(event?.verification.outcome);
+    templates.close();
+  });
+
+  it("a mismatch says whose enrolled face it was; confirming it watches that face, and the face seen again on its own card needs staff (W2)", { timeout: 90_000 }, async () => {
+    const prepared = await prepareBox(join(dir, "watch-face"), gateway.store, { box: "watch-chair", site: "H-WATCH", mqttUrl: gateway.mqttUrl, camera: { kind: "directory", path: join(FACES_DIR, "Andre_Agassi"), fps: 15 } });
+    const templates = new TemplateStore(prepared.config.templates.path, loadBoxSecrets(prepared.config.keys).templateKey);
+    const pipeline = facePipelineFor(models, prepared.config.behaviour);
+    const photos = (name: string): Buffer[] => readdirSync(join(FACES_DIR, name)).sort().slice(0, 4).map((f) => readFileSync(join(FACES_DIR, name, f)));
+    const holder = cardAt(prepared, 0);
+    const impostor = cardAt(prepared, 1);
+    // Both are enrolled patients of the institution; the camera shows the impostor (Agassi).
+    expect((await pipeline.enrol(photos("Adrien_Brody"), refOf(holder), templates)).ok).toBe(true);
+    expect((await pipeline.enrol(photos("Andre_Agassi"), refOf(impostor), templates)).ok).toBe(true);
+    const rig = await startInProcessAgent(prepared, { face: pipelineFaceCheckFactory(models, templates), timing: { burstFrames: 4, burstTimeoutMs: 3000, enrolmentFrames: 5, enrolmentTimeoutMs: 5000, tickMs: 50, deliveryMs: 50, resultMs: 100 } });
+    running.push(rig);
+
+    await rig.tap(holder, (log) => log.some((e) => e.event === "recorded"));
+    await until(async () => (await storedEvents("watch-chair")).length === 1, "mismatch stored");
+    const [used] = await storedEvents("watch-chair");
+    if (used === undefined) throw new Error("no event");
+    // Still photos fail the liveness challenge, so a spoof or a mismatch: either way the face is named.
+    expect(["face_mismatch", "suspected_spoof"]).toContain(used.verification.outcome);
+    expect(used.verification.faceIdentifiedAs?.ref).toBe(refOf(impostor));
+    expect(used.verification.faceIdentifiedAs?.score).toBeLessThan(used.verification.faceIdentifiedAs?.threshold ?? 0);
+    expect(used.verification).not.toHaveProperty("watchListedFace");
+
+    // The supervisor confirms the impersonation: card and face go on watch and reach the box.
+    const responses: { data: Record<string, unknown> }[] = [];
+    const client = await mqtt.connectAsync(gateway.mqttUrl, { protocolVersion: 4 });
+    client.on("message", (_topic, payload) => responses.push(JSON.parse(payload.toString()) as (typeof responses)[number]));
+    await client.subscribeAsync(boxTopic("responses", { site: "H-WATCH", box: "watch-chair" }), { qos: 1 });
+    const kind = used.verification.outcome === "face_mismatch" ? "impersonation_suspected" : "spoof_suspected";
+    const id = alertId(kind, [used.id]);
+    await until(async () => (await gateway.store.alertCases().queryCases({ rule: "D2" }, { limit: 50 })).items.some((c) => c.id === id), "D2 case");
+    await gateway.alerts.desk.act(id, { action: "acknowledge", reason: null, note: null }, "supervisor:wang");
+    expect((await gateway.alerts.desk.act(id, { action: "confirm", reason: null, note: "relative used the card" }, "supervisor:wang")).result).toBe("applied");
+    expect((await gateway.store.alertCases().watchList("H-WATCH")).map((e) => [e.cardRef, e.faceTemplateId])).toEqual([[refOf(holder), refOf(impostor)]]);
+    await until(() => rig.log.some((e) => e.event === "command" && e.status === "ok"), "watch list taken");
+    expect(JSON.parse(readFileSync(join(prepared.dir, "watch-list.json"), "utf8"))).toMatchObject({ cardRefs: [refOf(holder)], faceRefs: [refOf(impostor)] });
+    await until(() => responses.length > 0, "answer to the push");
+    expect(responses[0]?.data).toEqual({ entries: 1, faces: 1, facesHeld: 1 });
+    await client.endAsync();
+
+    // The impostor comes back with his own card: his face is watched, so staff must check, and W2.
+    await rig.tap(impostor, (log) => log.filter((e) => e.event === "recorded").length === 2);
+    expect(rig.screens.filter((screen) => screen.screen === "result").at(-1)).toMatchObject({ message: "staff_check_required" });
+    await until(async () => (await storedEvents("watch-chair")).length === 2, "second stored");
+    const again = (await storedEvents("watch-chair"))[1];
+    expect(again?.subject.ref).toBe(refOf(impostor));
+    expect(again?.verification).toMatchObject({ watchListedFace: true });
+    expect(again?.verification).not.toHaveProperty("watchListed");
+    await until(async () => (await gateway.store.alertCases().queryCases({ rule: "W2" }, { limit: 10 })).items.some((c) => c.id === alertId("watchlisted_face_presented", [again?.id ?? "?"])), "W2 raised");
     templates.close();
   });
 

@@ -306,9 +306,12 @@ class BoxAgent implements RunningBoxAgent {
       if (this.commandsSeen.size > 1000) this.commandsSeen.delete(this.commandsSeen.values().next().value ?? "");
       try {
         if (command.command === "watch_list_update") {
-          const refs = (command.args.watchList ?? []).map((entry) => entry.cardRef);
-          this.watchList.replace(refs, command.id, now);
-          response = commandResponse(command.id, now, "ok", null, { entries: this.watchList.size });
+          const entries = command.args.watchList ?? [];
+          const faceRefs = entries.flatMap((entry) => (entry.faceTemplateId === null ? [] : [entry.faceTemplateId]));
+          this.watchList.replace({ cardRefs: entries.map((entry) => entry.cardRef), faceRefs }, command.id, now);
+          // A face is watched only where its template is held (templates stay within an institution).
+          const facesHeld = this.face?.holdsTemplate === undefined ? 0 : this.watchList.faceRefs.filter((ref) => this.face?.holdsTemplate?.(ref) === true).length;
+          response = commandResponse(command.id, now, "ok", null, { entries: this.watchList.size, faces: this.watchList.faceRefs.length, facesHeld });
         } else {
           this.publishStatus();
           response = commandResponse(command.id, now, "ok", null);
@@ -487,7 +490,7 @@ class BoxAgent implements RunningBoxAgent {
     let input: FlowInput;
     try {
       const frames = await this.camera.burst(this.timing.burstFrames, this.timing.burstTimeoutMs);
-      const outcome = frames.length === 0 ? { kind: "camera_problem" as const, detail: this.camera.health().problem ?? "no frame" } : await face.verify(frames, card.ref, challenge);
+      const outcome = frames.length === 0 ? { kind: "camera_problem" as const, detail: this.camera.health().problem ?? "no frame" } : await face.verify(frames, card.ref, challenge, this.watchList.faceRefs);
       if (outcome.kind === "decided" && outcome.verification.face !== null) this.keepEvidence(card.ref, frames);
       if (outcome.kind === "camera_problem") this.log({ event: "problem", part: "camera", detail: outcome.detail });
       input = { type: "face", at: this.clock.now(), outcome };

@@ -61,12 +61,21 @@ describe("the watch list file", () => {
     const path = join(dir, "watch-list.json");
     const list = new WatchListFile(path);
     expect(list.has(REF)).toBe(false);
-    list.replace([REF, REF], ID, NOW);
-    expect([list.has(REF), list.size]).toEqual([true, 1]);
-    expect(new WatchListFile(path).has(REF)).toBe(true);
-    list.replace([], ID, NOW + 1);
-    expect(new WatchListFile(path).has(REF)).toBe(false);
+    list.replace({ cardRefs: [REF, REF], faceRefs: ["face-ref-b"] }, ID, NOW);
+    expect([list.has(REF), list.size, list.faceRefs]).toEqual([true, 1, ["face-ref-b"]]);
+    const reread = new WatchListFile(path);
+    expect([reread.has(REF), reread.faceRefs]).toEqual([true, ["face-ref-b"]]);
+    list.replace({ cardRefs: [], faceRefs: [] }, ID, NOW + 1);
+    expect([new WatchListFile(path).has(REF), new WatchListFile(path).faceRefs]).toEqual([false, []]);
     writeFileSync(path, "{ damaged");
-    expect(new WatchListFile(path).size).toBe(0);
+    expect([new WatchListFile(path).size, new WatchListFile(path).faceRefs]).toEqual([0, []]);
+  });
+
+  it("reads a list written before faces were listed as cards only", () => {
+    dir = mkdtempSync(join(tmpdir(), "cw-watch-"));
+    const path = join(dir, "watch-list.json");
+    writeFileSync(path, JSON.stringify({ commandId: ID, updatedAt: new Date(NOW).toISOString(), cardRefs: [REF] }));
+    const list = new WatchListFile(path);
+    expect([list.has(REF), list.faceRefs]).toEqual([true, []]);
   });
 });

@@ -5,10 +5,10 @@ import { assessPassiveLiveness, DEFAULT_PASSIVE_THRESHOLDS, type PassiveFrame, t
 import type { FaceDetector } from "../face/face-detector.js";
 import type { FaceLandmarker } from "../face/face-landmarker.js";
 import { eyeOpenness, yawFromLandmarks } from "../face/face-measures.js";
-import type { FacePipeline } from "../face/face-pipeline.js";
+import type { FacePipeline, VerificationResult } from "../face/face-pipeline.js";
 import { judgeChallenge, type Challenge, type ChallengeVerdict, type LivenessObservation } from "../face/liveness-challenge.js";
 import type { TemplateStore } from "../face/template-store.js";
-import type { EnrolmentOutcome, FaceOutcome } from "../flows/flow-types.js";
+import type { EnrolmentOutcome, FaceOutcome, Verification } from "../flows/flow-types.js";
 import type { CameraFrame } from "../ports.js";
 
 /**
@@ -21,8 +21,11 @@ export interface FaceCheck {
   readonly models: readonly string[];
   /** The model (id@version) enrolled templates are stored under, for template sync; absent: nothing to sync. */
   readonly templateModel?: string;
-  verify(frames: readonly CameraFrame[], personRef: string, challenge: Challenge): Promise<FaceOutcome>;
+  /** `watchFaces`: person refs whose enrolled faces are on the watch list (staff check whatever the card). */
+  verify(frames: readonly CameraFrame[], personRef: string, challenge: Challenge, watchFaces?: readonly string[]): Promise<FaceOutcome>;
   enrol(frames: readonly CameraFrame[], personRef: string): Promise<EnrolmentOutcome>;
+  /** Whether an enrolled template of this person (current model) is held here: a watched face can only be recognised then. */
+  holdsTemplate?(personRef: string): boolean;
   /** Releases what this check alone owns (models and stores shared between checks stay open). */
   close?(): Promise<void>;
 }
@@ -95,9 +98,14 @@ export class PipelineFaceCheck implements FaceCheck {
     this.templateModel = pipeline.model;
   }
 
-  async verify(frames: readonly CameraFrame[], personRef: string, challenge: Challenge): Promise<FaceOutcome> {
+  async verify(frames: readonly CameraFrame[], personRef: string, challenge: Challenge, watchFaces: readonly string[] = []): Promise<FaceOutcome> {
     if (frames.length === 0) return { kind: "camera_problem", detail: "the camera delivered no frame" };
-    const match = await this.pipeline.verify(frames.map((f) => f.image), personRef, this.templates);
+    const match = await this.pipeline.verify(
+      frames.map((f) => f.image),
+      personRef,
+      this.templates,
+      { watchFaces },
+    );
     if (match.outcome === "not_enrolled") return { kind: "not_enrolled" };
     // Frames that are not images are the camera's fault: nothing to coach the patient about.
     if (match.outcome === "no_face" && match.coaching === "unreadable_image") return { kind: "camera_problem", detail: "the camera's frames do not decode as images" };
@@ -111,7 +119,11 @@ export class PipelineFaceCheck implements FaceCheck {
       ...(this.thresholds === undefined ? {} : { thresholds: this.thresholds }),
     });
     if (!decision.decided) return { kind: "not_enrolled" };
-    return { kind: "decided", verification: decision.verification, coaching: match.outcome === "no_face" ? match.coaching : null };
+    return { kind: "decided", verification: withIdentification(decision.verification, match), coaching: match.outcome === "no_face" ? match.coaching : null };
+  }
+
+  holdsTemplate(personRef: string): boolean {
+    return this.templates.get(personRef, this.pipeline.model) !== undefined;
   }
 
   async enrol(frames: readonly CameraFrame[], personRef: string): Promise<EnrolmentOutcome> {
@@ -121,6 +133,26 @@ export class PipelineFaceCheck implements FaceCheck {
     const commonest = mostCommon(result.rejections);
     return { ok: false, goodFrames: result.goodFrames, framesNeeded: this.minEnrolmentFrames, problem: result.reason === "inconsistent_frames" ? "inconsistent_frames" : (commonest ?? "too_few_good_frames") };
   }
+}
+
+/**
+ * Whose face it was (at a mismatch, or a watch-listed face on someone else's card) and whether the
+ * face is on the watch list: the event carries both so the gateway can alert (W2) and a confirmed
+ * impersonation can put that face on watch.
+ */
+function withIdentification(verification: Verification, match: VerificationResult): Verification {
+  if (match.outcome !== "verified" && match.outcome !== "face_mismatch") return verification;
+  const { identifiedAs, watchListedFace } = match;
+  return {
+    ...verification,
+    ...(watchListedFace === null ? {} : { watchListedFace: true as const }),
+    // A check that verified is the holder's own face, whatever else it resembles, unless the watched face is someone else's.
+    ...(identifiedAs === null || (verification.outcome === "verified" && identifiedAs.personRef !== watchListedFace?.personRef) ? {} : { faceIdentifiedAs: { ref: identifiedAs.personRef, score: round4(identifiedAs.distance), threshold: match.threshold } }),
+  };
+}
+
+function round4(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
 }
 
 function mostCommon<T>(items: readonly T[]): T | undefined {

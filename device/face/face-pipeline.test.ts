@@ -73,6 +73,34 @@ describe("enrolment and verification", () => {
     expect(second.ok && second.duplicateOf.map((d) => d.personRef)).toEqual(["ref-gul-card-1"]);
   });
 
+  it("says whose face a mismatch was (1:N over the other templates), and recognises a watch-listed face on any card", { timeout: 60_000 }, async () => {
+    const idStore = new TemplateStore(join(dir, "identify.db"), randomBytes(32));
+    try {
+      const brody = photos("Adrien_Brody");
+      const sharpton = photos("Al_Sharpton");
+      expect((await pipeline.enrol(brody.slice(0, 3), "ref-brody", idStore)).ok).toBe(true);
+      expect((await pipeline.enrol(sharpton.slice(0, 3), "ref-sharpton", idStore)).ok).toBe(true);
+      // Sharpton presents Brody's card: a mismatch, and the face is Sharpton's enrolled one.
+      const impostor = await pipeline.verify(sharpton.slice(3, 5), "ref-brody", idStore);
+      expect(impostor).toMatchObject({ outcome: "face_mismatch", identifiedAs: { personRef: "ref-sharpton" }, watchListedFace: null });
+      if (impostor.outcome !== "face_mismatch" || impostor.identifiedAs === null) throw new Error("not identified");
+      expect(impostor.identifiedAs.distance).toBeLessThan(pipeline.threshold);
+      // A stranger nobody enrolled is a mismatch with no one identified.
+      const stranger = await pipeline.verify(photos("Abdullah_Gul").slice(0, 2), "ref-brody", idStore);
+      expect(stranger).toMatchObject({ outcome: "face_mismatch", identifiedAs: null, watchListedFace: null });
+      // Sharpton's face on watch: seen with his own card (verified, but watched) and with Brody's.
+      const own = await pipeline.verify(sharpton.slice(3, 5), "ref-sharpton", idStore, { watchFaces: ["ref-sharpton"] });
+      expect(own).toMatchObject({ outcome: "verified", identifiedAs: null, watchListedFace: { personRef: "ref-sharpton" } });
+      const other = await pipeline.verify(sharpton.slice(3, 5), "ref-brody", idStore, { watchFaces: ["ref-sharpton", "ref-not-held"] });
+      expect(other).toMatchObject({ outcome: "face_mismatch", identifiedAs: { personRef: "ref-sharpton" }, watchListedFace: { personRef: "ref-sharpton" } });
+      // Brody himself is not watched because Sharpton is.
+      const brodyOwn = await pipeline.verify(brody.slice(3, 5), "ref-brody", idStore, { watchFaces: ["ref-sharpton"] });
+      expect(brodyOwn).toMatchObject({ outcome: "verified", identifiedAs: null, watchListedFace: null });
+    } finally {
+      idStore.close();
+    }
+  });
+
   it("refuses to average frames of two different people into one template", { timeout: 60_000 }, async () => {
     const mixed = [...photos("Adrien_Brody").slice(0, 2), ...photos("Al_Sharpton").slice(0, 2)];
     const result = await pipeline.enrol(mixed, "ref-mixed", store);

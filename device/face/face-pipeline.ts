@@ -26,13 +26,36 @@ export interface FrameAnalysis {
 }
 
 export type EnrolmentResult =
-  | { readonly ok: true; readonly template: FaceTemplate; readonly duplicateOf: readonly { personRef: string; distance: number }[] }
+  | { readonly ok: true; readonly template: FaceTemplate; readonly duplicateOf: readonly TemplateMatch[] }
   | { readonly ok: false; readonly reason: "too_few_good_frames" | "inconsistent_frames"; readonly goodFrames: number; readonly rejections: readonly QualityRejection[] };
 
+/** An enrolled template the live face matches: whose it is and how close. */
+export interface TemplateMatch {
+  readonly personRef: string;
+  readonly distance: number;
+}
+
 export type VerificationResult =
-  | { readonly outcome: "verified" | "face_mismatch"; readonly distance: number; readonly threshold: number; readonly framesUsed: number; readonly model: string }
+  | {
+      readonly outcome: "verified" | "face_mismatch";
+      readonly distance: number;
+      readonly threshold: number;
+      readonly framesUsed: number;
+      readonly model: string;
+      /** At a mismatch: the other enrolled person whose template the face matches best, if any. */
+      readonly identifiedAs: TemplateMatch | null;
+      /** The watch-listed face (VerifyOptions.watchFaces) the live face matches, if any. */
+      readonly watchListedFace: TemplateMatch | null;
+    }
   | { readonly outcome: "no_face"; readonly coaching: QualityRejection | null; readonly framesUsed: number }
   | { readonly outcome: "not_enrolled"; readonly framesUsed: 0 };
+
+export interface VerifyOptions {
+  /** Time budget for the burst (ms); the first frame is always looked at. */
+  readonly budgetMs?: number;
+  /** Person refs whose enrolled templates are on the watch list (command watch_list_update). */
+  readonly watchFaces?: readonly string[];
+}
 
 export interface FacePipelineOptions {
   readonly quality?: QualityThresholds;
@@ -98,24 +121,29 @@ export class FacePipeline {
     if (spread > 1.25 * this.threshold) {
       return { ok: false, reason: "inconsistent_frames", goodFrames: descriptors.length, rejections };
     }
-    const duplicateOf = store
-      .all(this.model)
-      .filter((t) => t.personRef !== personRef)
-      .map((t) => ({ personRef: t.personRef, distance: euclideanDistance(t.descriptor, mean) }))
-      .filter((t) => t.distance < this.threshold)
-      .sort((a, b) => a.distance - b.distance);
+    const duplicateOf = closestMatches(
+      store.all(this.model).filter((t) => t.personRef !== personRef),
+      [mean],
+      this.threshold,
+    );
     const template: FaceTemplate = { personRef, model: this.model, descriptor: mean, frames: descriptors.length, enrolledAt: now };
     store.put(template);
     return { ok: true, template, duplicateOf };
   }
 
-  /** Looks at frames in order until one matches or the budget is spent; decides on the closest good one. */
-  async verify(frames: readonly Buffer[], personRef: string, store: TemplateStore, budgetMs = 1500): Promise<VerificationResult> {
+  /**
+   * Looks at frames in order until one matches or the budget is spent; decides on the closest good
+   * one. At a mismatch it also asks whose face it is (1:N over the store's other templates of this
+   * model), and with `watchFaces` it says whether the face is one on the watch list.
+   */
+  async verify(frames: readonly Buffer[], personRef: string, store: TemplateStore, options: VerifyOptions = {}): Promise<VerificationResult> {
     const template = store.get(personRef, this.model);
     if (template === undefined) return { outcome: "not_enrolled", framesUsed: 0 };
+    const budgetMs = options.budgetMs ?? 1500;
     const started = performance.now();
     let best = Number.POSITIVE_INFINITY;
     let used = 0;
+    const seen: Float32Array[] = [];
     const rejections = new Map<QualityRejection, number>();
     for (const frame of frames) {
       if (used > 0 && performance.now() - started > budgetMs) break;
@@ -125,6 +153,7 @@ export class FacePipeline {
         if (!analysis.verdict.ok) rejections.set(analysis.verdict.reason, (rejections.get(analysis.verdict.reason) ?? 0) + 1);
         continue;
       }
+      seen.push(analysis.descriptor);
       best = Math.min(best, euclideanDistance(analysis.descriptor, template.descriptor));
       if (best < this.threshold) break;
     }
@@ -132,6 +161,26 @@ export class FacePipeline {
       const coaching = [...rejections.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
       return { outcome: "no_face", coaching, framesUsed: used };
     }
-    return { outcome: best < this.threshold ? "verified" : "face_mismatch", distance: best, threshold: this.threshold, framesUsed: used, model: this.model };
+    const outcome = best < this.threshold ? "verified" : "face_mismatch";
+    const watched = (options.watchFaces ?? []).flatMap((ref) => {
+      const face = store.get(ref, this.model);
+      return face === undefined ? [] : [face];
+    });
+    const watchListedFace = closestMatches(watched, seen, this.threshold)[0] ?? null;
+    const others = outcome === "face_mismatch" ? store.all(this.model).filter((t) => t.personRef !== personRef) : [];
+    const identifiedAs = closestMatches(others, seen, this.threshold)[0] ?? (watchListedFace !== null && watchListedFace.personRef !== personRef ? watchListedFace : null);
+    return { outcome, distance: best, threshold: this.threshold, framesUsed: used, model: this.model, identifiedAs, watchListedFace };
   }
+}
+
+/**
+ * The templates any of `descriptors` falls within `threshold` of, closest first (a template's
+ * distance is its smallest to any descriptor): the 1:N search behind one face under two cards, whose
+ * face a mismatch was, and a watch-listed face.
+ */
+export function closestMatches(templates: readonly FaceTemplate[], descriptors: readonly Float32Array[], threshold: number): TemplateMatch[] {
+  return templates
+    .map((t) => ({ personRef: t.personRef, distance: Math.min(...descriptors.map((d) => euclideanDistance(t.descriptor, d))) }))
+    .filter((t) => t.distance < threshold)
+    .sort((a, b) => a.distance - b.distance);
 }

@@ -118,6 +118,21 @@ describe("dialysis station", () => {
     expect(drafts(plain.effects)[0]?.verification).not.toHaveProperty("watchListed");
   });
 
+  it("asks for a staff check when the face itself is on the watch list, whatever card was presented, and keeps whose face it was", () => {
+    const onOwnCard = { ...verified, watchListedFace: true as const };
+    const onOtherCard = { ...mismatch, watchListedFace: true as const, faceIdentifiedAs: { ref: REF_B, score: 0.41, threshold: 0.6 } };
+    for (const verification of [onOwnCard, onOtherCard]) {
+      const s = run(initialFlowState(settings("dialysis_station")), [tap(card(REF_A), T0), face(verification, T0 + 1), recorded("ev-f", T0 + 2)]);
+      expect(drafts(s.effects)[0]?.verification).toEqual(verification);
+      expect(s.effects.at(-1)).toMatchObject({ effect: "show", screen: { screen: "result", outcome: verification.outcome, message: "staff_check_required" } });
+    }
+    // A mismatch whose face was identified but is not watched is an ordinary mismatch on screen.
+    const identified = { ...mismatch, faceIdentifiedAs: { ref: REF_B, score: 0.41, threshold: 0.6 } };
+    const s = run(initialFlowState(settings("dialysis_station")), [tap(card(REF_A), T0), face(identified, T0 + 1), recorded("ev-g", T0 + 2)]);
+    expect(s.effects.at(-1)).toMatchObject({ effect: "show", screen: { outcome: "face_mismatch" } });
+    expect(s.effects.at(-1)).not.toMatchObject({ screen: { message: "staff_check_required" } });
+  });
+
   it("records card_only when the card has no enrolled template or the camera gave nothing, and says the face was not checked", () => {
     for (const outcome of [{ kind: "not_enrolled" as const }, { kind: "camera_problem" as const, detail: "no frame in 3 s" }]) {
       const s = run(initialFlowState(settings("dialysis_station")), [tap(card(REF_B), T0), { type: "face", at: T0 + 1, outcome }, recorded("ev-2", T0 + 2)]);

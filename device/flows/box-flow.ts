@@ -263,7 +263,7 @@ function failedPartOf(outcome: Outcome): "face" | "liveness" | "card" | null {
 }
 
 function messageOf(draft: EventDraft): string | undefined {
-  if (draft.verification.watchListed === true) return "staff_check_required";
+  if (draft.verification.watchListed === true || draft.verification.watchListedFace === true) return "staff_check_required";
   if (draft.verification.outcome === "card_only") return "face_not_checked";
   if (draft.kind === "dialysis.check_out") return "session_closed";
   return undefined;

@@ -3,7 +3,7 @@ import type { GatewayStore } from "../store/gateway-store.js";
 import { decideAction, type ActionInput } from "./alert-lifecycle.js";
 import { createAlertStreamHub, type AlertStreamHub } from "./alert-stream.js";
 import { evidenceKeyOf, type EvidenceKey } from "./evidence-bundle.js";
-import { generateBoxKeyPair } from "../../protocol/index.js";
+import { AlertMessage, EventMessage, generateBoxKeyPair } from "../../protocol/index.js";
 import { createWebhookDispatcher, type WebhookDispatcher } from "./webhook-delivery.js";
 import { allPages } from "./patient-facts-loader.js";
 import { isImpersonation, watchListEntriesFor } from "./watch-list.js";
@@ -58,8 +58,11 @@ export function createAlertDesk(options: AlertDeskOptions): AlertDesk {
     if (!isImpersonation(alert) || alert.patientRef === null) return;
     const ref = alert.patientRef;
     const billed = await allPages((cursor) => options.store.queryBilledItems({ patientRef: ref }, { limit: 1000, cursor }));
-    const entries = watchListEntriesFor(alert, [...new Set(billed.map((line) => line.institution))], actor, at);
-    await cases.addToWatchList(entries, { at, actor, action: "watch_list.added", subject: `alert/${alert.id}`, site: alert.site, detail: { cards: entries.map((e) => e.cardRef), sites: entries.map((e) => e.site) } });
+    const evidence = AlertMessage.parse(JSON.parse(alert.body)).evidence.eventIds;
+    const events = (await Promise.all(evidence.map((id) => options.store.getEvent(id)))).flatMap((record) => (record === undefined ? [] : [EventMessage.parse(JSON.parse(record.body))]));
+    const entries = watchListEntriesFor(alert, [...new Set(billed.map((line) => line.institution))], actor, at, events);
+    const faces = [...new Set(entries.flatMap((e) => (e.faceTemplateId === null ? [] : [e.faceTemplateId])))];
+    await cases.addToWatchList(entries, { at, actor, action: "watch_list.added", subject: `alert/${alert.id}`, site: alert.site, detail: { cards: entries.map((e) => e.cardRef), faces, sites: entries.map((e) => e.site) } });
     for (const site of new Set(entries.map((e) => e.site))) options.onWatchListChanged?.(site);
   }
 

@@ -70,7 +70,7 @@ export function createIncrementalRunner(options: RunnerOptions): IncrementalRunn
     const findings = reconcilePatient(ref, { items: data.items, events: data.events, statuses: data.statuses }, { ...params, asOf: at });
     const counts = { raised: 0, updated: 0, reopened: 0, unchanged: 0, resolved: 0 };
     const found = new Set<string>();
-    const watch = (await cases.watchList(undefined)).filter((w) => w.cardRef === ref);
+    const watch = (await cases.watchList(undefined)).filter((w) => w.cardRef === ref || w.faceTemplateId !== null);
     const drafts = [...findings.map((finding) => alertDraftOfFinding(finding, at, () => data.maskedId)), ...watchListAlerts(data.messages.filter((m) => m.subject.ref === ref), watch, at)];
     for (const draft of drafts) {
       found.add(draft.id);

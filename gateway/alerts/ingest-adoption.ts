@@ -13,6 +13,7 @@ const RULE_OF_INGEST_KIND: Partial<Record<AlertKind, string>> = {
   spoof_suspected: "D2",
   absent_inpatient: "A1",
   watchlisted_card_presented: "W1",
+  watchlisted_face_presented: "W2",
   duplicate_identity: "E1",
 };
 

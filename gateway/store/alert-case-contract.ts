@@ -128,6 +128,10 @@ export function describeAlertCaseStoreContract(subject: AlertCaseContractSubject
       await cases().addToWatchList([{ ...entry, addedAt: T0 + 1 }], audit(2));
       expect(await cases().watchList(undefined)).toEqual([entry, { ...entry, site: "site-b" }]);
       expect((await cases().watchList("site-b")).map((e) => e.site)).toEqual(["site-b"]);
+      // A later confirmation that identified the face fills it in; it never replaces one already known.
+      await cases().addToWatchList([{ ...entry, faceTemplateId: "face-1", addedAt: T0 + 2 }], audit(3));
+      await cases().addToWatchList([{ ...entry, faceTemplateId: "face-2", addedAt: T0 + 3 }], audit(4));
+      expect(await cases().watchList("site-a")).toEqual([{ ...entry, faceTemplateId: "face-1" }]);
     });
   });
 

@@ -394,7 +394,7 @@ export function sqlAlertCaseStore(runner: SqlRunner): AlertCaseStore {
     addToWatchList(entries, audit) {
       return runner.write(function* () {
         for (const e of entries) {
-          yield* run("INSERT INTO watch_list (card_ref, site, face_template_id, alert_id, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (card_ref, site) DO NOTHING", [
+          yield* run("INSERT INTO watch_list (card_ref, site, face_template_id, alert_id, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (card_ref, site) DO UPDATE SET face_template_id = COALESCE(watch_list.face_template_id, excluded.face_template_id)", [
             e.cardRef, e.site, e.faceTemplateId, e.alertId, e.addedBy, e.addedAt,
           ]);
         }

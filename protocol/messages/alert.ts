@@ -22,6 +22,7 @@ export const ALERT_KINDS = [
   "bed_days_exceed_stay",
   "unverifiable_box_offline",
   "watchlisted_card_presented",
+  "watchlisted_face_presented",
   "duplicate_identity",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -29,10 +30,10 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 /**
  * The rule that raised an alert: D1-D6 dialysis, B1-B3 bed-days, C1 unverifiable while a box was
  * offline (the reconciliation catalogue, gateway/reconcile/README.md); A1 an inpatient found absent at
- * a bedside check (raised live, before any billing); W1 a watch-listed card presented at a box; E1 one
+ * a bedside check (raised live, before any billing); W1 a watch-listed card presented at a box; W2 a watch-listed face seen at a box, whatever the card; E1 one
  * face enrolled under two identities (reported by the box at enrolment).
  */
-export const ALERT_RULES = ["D1", "D2", "D3", "D4", "D5", "D6", "B1", "B2", "B3", "C1", "A1", "W1", "E1"] as const;
+export const ALERT_RULES = ["D1", "D2", "D3", "D4", "D5", "D6", "B1", "B2", "B3", "C1", "A1", "W1", "W2", "E1"] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
 export const AlertMessage = z

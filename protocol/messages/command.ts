@@ -13,7 +13,12 @@ export const COMMANDS = ["report_health", "resend_outbox", "sync_templates", "re
 export const WatchListEntry = z
   .strictObject({
     cardRef: PersonRef,
-    faceTemplateId: z.string().min(1).max(80).nullable(),
+    faceTemplateId: z
+      .string()
+      .min(1)
+      .max(80)
+      .nullable()
+      .describe("The face that used the card, where it is enrolled: the person ref whose enrolled template (the box's current model) is on watch. A box that holds this template requires a staff check whenever the face is seen, whatever the card; null when the face was not identified."),
   })
   .describe("A watch-listed card: presenting it requires a staff check whatever the face score.");
 export type WatchListEntry = z.infer<typeof WatchListEntry>;

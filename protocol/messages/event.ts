@@ -85,6 +85,16 @@ const Liveness = z
   })
   .describe("Liveness evidence: is the face a live person rather than a photo or a screen.");
 
+const FaceIdentification = z
+  .strictObject({
+    ref: PersonRef.describe("Pseudonymous reference of the enrolled person whose template the live face matches."),
+    score: z.number().describe("Euclidean distance between the live face and that template (below the threshold)."),
+    threshold: z.number(),
+  })
+  .describe(
+    "Who the face belongs to, when it is not the card's holder: the closest of the institution's enrolled templates under the match threshold (a 1:N search the box runs at a face mismatch, and reports whenever the face is watch-listed). Lets a supervisor see who used the card, and lets a confirmed impersonation put that face on the watch list.",
+  );
+
 export const ATTESTATION_REASONS = [
   "facial_paralysis",
   "bandage",
@@ -113,6 +123,11 @@ const Verification = z
       .literal(true)
       .optional()
       .describe("Set when the card is on the watch list the gateway pushed (command watch_list_update): the box required a staff check whatever the face score, and the gateway raises a live alert (rule W1)."),
+    watchListedFace: z
+      .literal(true)
+      .optional()
+      .describe("Set when the live face matches a face on the watch list (an entry's faceTemplateId, the enrolled template of someone who used another's card): the box required a staff check whatever card was presented, and the gateway raises a live alert (rule W2). The watched face is the one named in faceIdentifiedAs, or the card holder's own when that is absent."),
+    faceIdentifiedAs: FaceIdentification.optional(),
   })
   .describe("The box's decision and the scores behind it.");
 
@@ -232,6 +247,10 @@ function checkOutcomeConsistency(event: z.infer<typeof EventShape>, ctx: z.core.
   }
   if (outcome === "absent" && event.kind !== "ward.bedside_check") {
     issue("outcome absent exists only for ward.bedside_check", ["verification", "outcome"]);
+  }
+  const identified = event.verification.faceIdentifiedAs;
+  if (identified !== undefined && (face === null || identified.ref === event.subject.ref)) {
+    issue("verification.faceIdentifiedAs needs a face comparison and names someone other than the card's holder", ["verification", "faceIdentifiedAs"]);
   }
 }
 

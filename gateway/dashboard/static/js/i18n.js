@@ -274,6 +274,7 @@ export const RULE_NAMES = {
   C1: { zh: "C1 设备离线期间结算（无法核验）", en: "C1 billed while the box was offline (unverifiable)" },
   A1: { zh: "A1 查房发现住院患者不在床", en: "A1 inpatient found absent at a bedside check" },
   W1: { zh: "W1 监控名单证件出现", en: "W1 watch-listed card presented" },
+  W2: { zh: "W2 监控名单人脸出现", en: "W2 watch-listed face seen" },
   E1: { zh: "E1 一人两证（同一人脸登记于两张证件）", en: "E1 one face enrolled under two identities" },
 };
 
