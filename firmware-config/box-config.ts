@@ -81,8 +81,10 @@ export const BoxConfig = z.strictObject({
       backlogPerSecond: z.number().min(0.1).default(50),
       resendAfterMs: z.number().int().min(100).default(30_000),
       backlogAlarm: z.number().int().min(1).default(10_000).describe("Health turns degraded above this many unacknowledged events."),
+      keepDeliveredHours: z.number().int().min(0).max(24 * 90).default(168).describe("Acknowledged events are kept this long for the gateway's resend_outbox command (0: not kept)."),
+      keepDeliveredBytes: z.number().int().min(0).default(256 * 1024 * 1024).describe("Cap on the acknowledged events kept for resend_outbox; the oldest go first."),
     })
-    .default({ path: "/var/lib/carewitness/outbox.db", liveWindowMs: 60_000, backlogPerSecond: 50, resendAfterMs: 30_000, backlogAlarm: 10_000 }),
+    .default({ path: "/var/lib/carewitness/outbox.db", liveWindowMs: 60_000, backlogPerSecond: 50, resendAfterMs: 30_000, backlogAlarm: 10_000, keepDeliveredHours: 168, keepDeliveredBytes: 256 * 1024 * 1024 }),
 });
 export type BoxConfig = z.infer<typeof BoxConfig>;
 export type BoxConfigInput = z.input<typeof BoxConfig>;

@@ -6,6 +6,7 @@ import { GatewayConfig, type GatewayConfigInput } from "./gateway-config.js";
 import { buildGatewayApi } from "./http/build-gateway-api.js";
 import { createDeviceDirectory } from "./ingest/device-directory.js";
 import { createIngestPipeline, type IngestPipeline } from "./ingest/ingest-pipeline.js";
+import { recordCommandResponse } from "./ingest/command-responses.js";
 import { ingestStatus } from "./ingest/status-ingest.js";
 import { createVerifierPool } from "./ingest/verifier-pool.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./mqtt/embedded-broker.js";
@@ -102,7 +103,11 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
         return;
       }
       if (parsed?.kind === "responses") {
-        log("info", `command response from ${parsed.box}: ${payload.toString("utf8").slice(0, 200)}`);
+        await recordCommandResponse(store, { raw: topic, site: parsed.site, box: parsed.box }, payload, {
+          receivedAt: Date.now(),
+          gatewayId: config.gatewayId,
+          payloadCapBytes: config.ingest.quarantinePayloadCapBytes,
+        });
         return;
       }
       await pipeline.accept(topic, payload);
@@ -119,6 +124,9 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
       log,
     });
     const connected = client;
+    const commandBox = async (site: string, box: string, body: string): Promise<void> => {
+      await connected.publishAsync(boxTopic("commands", { site, box }), body, { qos: 1 });
+    };
 
     // Alerts stored by an earlier run that crashed before publishing them.
     for (const alert of await store.unpublishedAlerts(1000)) {
@@ -134,9 +142,7 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
       },
       evidenceKeyPath: config.evidenceKeyPath ?? defaultEvidenceKeyPath(config.store.kind === "sqlite" ? config.store.path : null),
       log,
-      commandBox: async (site, box, body) => {
-        await connected.publishAsync(boxTopic("commands", { site, box }), body, { qos: 1 });
-      },
+      commandBox,
     });
     alertBackEnd = alerts;
     cleanups.push(() => alerts.close());
@@ -150,6 +156,7 @@ export async function startGateway(input: GatewayConfigInput, log: GatewayLog = 
       onDeviceChanged: (box) => {
         directory.invalidate(box);
       },
+      commandBox,
       health: () => ({
         gatewayId: config.gatewayId,
         store: config.store.kind,

@@ -12,6 +12,7 @@ import { loadBoxSecrets } from "../device/agent/box-secrets.js";
 import { facePipelineFor, loadFaceModels, pipelineFaceCheckFactory, type FaceModels } from "../device/agent/face-models.js";
 import { TemplateStore } from "../device/face/template-store.js";
 import { startGateway, type RunningGateway } from "../gateway/gateway-service.js";
+import { newApiToken } from "../gateway/http/api-auth.js";
 import { cardAt, FACES_DIR, prepareBox, refOf, startInProcessAgent, until, type InProcessAgent } from "./fixtures/agent-rig.js";
 
 /**
@@ -154,7 +155,7 @@ describe("the box agent against a gateway", () => {
     const byId = new Map(responses.map((r) => [r.commandId.slice(-1), r]));
     expect(byId.get("1")).toMatchObject({ status: "ok", error: null, data: { entries: 1 } });
     expect(byId.get("2")).toMatchObject({ status: "expired" });
-    expect(byId.get("3")).toMatchObject({ status: "rejected", error: expect.stringContaining("restart_agent is not supported") as unknown });
+    expect(byId.get("3")).toMatchObject({ status: "rejected", error: expect.stringContaining("restart_agent needs a service manager") as unknown });
     expect(byId.get("4")).toMatchObject({ status: "rejected", error: expect.stringContaining("args.watchList") as unknown });
     await client.endAsync();
     // The listed card: marked whatever the face said, the screen asks for a staff check, W1 at the gateway.
@@ -169,6 +170,53 @@ describe("the box agent against a gateway", () => {
     await until(async () => (await storedEvents("agent-w")).length === 2, "second stored");
     expect((await storedEvents("agent-w")).find((e) => e.subject.ref === refOf(cardAt(prepared, 3)))?.verification).not.toHaveProperty("watchListed");
     expect(readFileSync(join(dirname(prepared.config.outbox.path), "watch-list.json"), "utf8")).toContain(refOf(listed));
+  });
+
+  it("carries out resend_outbox (acknowledged events republished from a seq), sync_templates and restart_agent, each answered", async () => {
+    let restartReason: string | null = null;
+    const { prepared, rig } = await agentFor("agent-r", { onRestartRequested: (reason) => (restartReason = reason) });
+    const address = { site: "H-AGENT", box: "agent-r" };
+    for (const i of [0, 1, 2]) await rig.tap(cardAt(prepared, i), (log) => log.filter((e) => e.event === "recorded").length === i + 1);
+    await until(async () => (await storedEvents("agent-r")).length === 3 && rig.agent.health().outbox.depth === 0, "three stored and acked");
+
+    const client = await mqtt.connectAsync(gateway.mqttUrl, { protocolVersion: 4 });
+    const responses: { commandId: string; status: string; error: string | null; data: Record<string, unknown> }[] = [];
+    const republished: number[] = [];
+    client.on("message", (topic, payload) => {
+      if (topic.endsWith("/responses")) responses.push(JSON.parse(payload.toString()) as (typeof responses)[number]);
+      else republished.push((JSON.parse(payload.toString()) as { seq: number }).seq);
+    });
+    await client.subscribeAsync([boxTopic("responses", address), boxTopic("events", address)], { qos: 1 });
+    const command = (id: string, name: string, args: Record<string, unknown> = {}) =>
+      JSON.stringify({ v: PROTOCOL_VERSION, id, issuedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString(), command: name, args });
+    const topic = boxTopic("commands", address);
+    // An operator asks through the API for the events from seq 2 on (say the gateway's store was restored
+    // from a backup): the box sends 2 and 3 again, the gateway stores nothing twice, the answer is audited.
+    const { token, tokenHash } = newApiToken();
+    await gateway.store.createApiToken({ name: "it desk", role: "hospital", site: "H-AGENT", tokenHash, createdAt: Date.now() });
+    const sent = await fetch(new URL("/api/v1/devices/agent-r/commands", gateway.httpUrl), { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ command: "resend_outbox", fromSeq: 2 }) });
+    expect(sent.status).toBe(202);
+    const commandId = ((await sent.json()) as { id: string }).id;
+    await until(() => responses.some((r) => r.commandId === commandId), "resend answered");
+    expect(responses.find((r) => r.commandId === commandId)).toMatchObject({ status: "ok", data: { requeued: 2, fromSeq: 2, heldFrom: 2, lastSeq: 3 } });
+    const audited = async () => (await gateway.store.alertCases().auditEntries(0, 10_000)).filter((e) => e.subject === "device/agent-r" && e.detail.includes(commandId)).map((e) => e.action);
+    await until(async () => (await audited()).length === 2, "command and answer audited");
+    expect(await audited()).toEqual(["device.command_sent", "device.command_answered"]);
+    await until(() => republished.length >= 2 && rig.agent.health().outbox.depth === 0, "republished and acked again");
+    expect([...new Set(republished)].sort()).toEqual([2, 3]);
+    expect((await storedEvents("agent-r")).map((e) => e.seq).sort()).toEqual([1, 2, 3]);
+    // Without fromSeq it is refused with the reason; without template sync, sync_templates says so.
+    await client.publishAsync(topic, command("0193b6a0-0000-7000-8000-0000000000a2", "resend_outbox"), { qos: 1 });
+    await client.publishAsync(topic, command("0193b6a0-0000-7000-8000-0000000000a3", "sync_templates"), { qos: 1 });
+    await until(() => responses.some((r) => r.commandId.endsWith("a2")) && responses.some((r) => r.commandId.endsWith("a3")), "two answers");
+    expect(responses.find((r) => r.commandId.endsWith("a2"))).toMatchObject({ status: "rejected", error: "resend_outbox without args.fromSeq" });
+    expect(responses.find((r) => r.commandId.endsWith("a3"))).toMatchObject({ status: "rejected", error: expect.stringContaining("does not synchronise templates") as unknown });
+    // restart_agent: answered first, then the service manager's hook is called.
+    await client.publishAsync(topic, command("0193b6a0-0000-7000-8000-0000000000a4", "restart_agent"), { qos: 1 });
+    await until(() => restartReason !== null, "restart requested");
+    expect(responses.find((r) => r.commandId.endsWith("a4"))).toMatchObject({ status: "ok", data: { restarting: true } });
+    expect(restartReason).toContain("0193b6a0-0000-7000-8000-0000000000a4");
+    await client.endAsync();
   });
 
   it("records a refused card as card_unreadable without a subject, and keeps running", async () => {

@@ -4,8 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCarewitness } from "../cli/cli-process.js";
+import { RESTART_EXIT_CODE } from "../cli/commands/device-run-command.js";
+import { boxTopic, PROTOCOL_VERSION } from "../protocol/index.js";
 import { startGateway, type RunningGateway } from "../gateway/gateway-service.js";
 import { openPtyPair, type PtyPair } from "../simulator/idcard/pty-pair.js";
 import { attachVirtualReaderToPort, type ReaderPortTransport } from "../simulator/idcard/serial-port-transport.js";
@@ -74,5 +77,27 @@ describe("carewitness device run", () => {
     expect(await exited).toBe(0);
     expect(lines.at(-1)).toMatchObject({ event: "stopped" });
     expect((await gateway.store.getDevice("cli-chair"))?.state).toBe("offline");
+
+    // Started again, the gateway's restart_agent is answered, then the agent stops with exit 75 for its service manager.
+    const again = spawn(process.execPath, ["--import", "tsx", CLI, "device", "run", "--config", box.configPath, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+    const againLines: { event: string; [key: string]: unknown }[] = [];
+    createInterface({ input: again.stdout }).on("line", (line) => againLines.push(JSON.parse(line) as { event: string }));
+    const againExited = new Promise<number | null>((resolve) => again.once("exit", (code) => resolve(code)));
+    await until(() => againLines.some((l) => l.event === "started"), "started again", 60_000);
+    await until(async () => (await gateway.store.getDevice("cli-chair"))?.state === "online", "online again", 20_000);
+    const client = await mqtt.connectAsync(gateway.mqttUrl, { protocolVersion: 4 });
+    const answers: { status: string }[] = [];
+    client.on("message", (_topic, payload) => answers.push(JSON.parse(payload.toString()) as { status: string }));
+    await client.subscribeAsync(boxTopic("responses", { site: "H-CLI", box: "cli-chair" }), { qos: 1 });
+    const now = Date.now();
+    await client.publishAsync(
+      boxTopic("commands", { site: "H-CLI", box: "cli-chair" }),
+      JSON.stringify({ v: PROTOCOL_VERSION, id: "0193b6a0-0000-7000-8000-0000000000c1", issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + 60_000).toISOString(), command: "restart_agent", args: {} }),
+      { qos: 1 },
+    );
+    expect(await againExited).toBe(RESTART_EXIT_CODE);
+    expect(answers).toMatchObject([{ status: "ok" }]);
+    expect(againLines.at(-1)).toMatchObject({ event: "stopped" });
+    await client.endAsync();
   });
 });

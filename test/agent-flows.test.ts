@@ -215,6 +215,22 @@ describe("enrolment through the agent", () => {
     expect(enrolment?.kind === "enrolment.face_enrolled" ? enrolment.enrolment.duplicateOf : null).toEqual([refOf(patient)]);
     const alerts = await gateway.store.queryAlerts({ kind: "duplicate_identity" }, { limit: 10 });
     expect(alerts.items.map((a) => [a.site, a.subjectRef])).toEqual([["H-FLOWS-SYNC", refOf(otherCard)]]);
+    // The first box would see that enrolment at its next interval; the gateway's sync_templates brings it now.
+    await until(() => other.log.some((e) => e.event === "template_sync" && e.direction === "upload" && e.problem === null), "second upload");
+    const client = await mqtt.connectAsync(gateway.mqttUrl, { protocolVersion: 4 });
+    const answers: { status: string; data: Record<string, unknown> }[] = [];
+    client.on("message", (_topic, payload) => answers.push(JSON.parse(payload.toString()) as (typeof answers)[number]));
+    await client.subscribeAsync(boxTopic("responses", { site: "H-FLOWS-SYNC", box: "sync-chair-1" }), { qos: 1 });
+    const issuedAt = new Date();
+    await client.publishAsync(
+      boxTopic("commands", { site: "H-FLOWS-SYNC", box: "sync-chair-1" }),
+      JSON.stringify({ v: 1, id: "0193b6a0-0000-7000-8000-0000000000b1", issuedAt: issuedAt.toISOString(), expiresAt: new Date(issuedAt.getTime() + 60_000).toISOString(), command: "sync_templates", args: {} }),
+      { qos: 1 },
+    );
+    await until(() => answers.length > 0, "sync_templates answered");
+    expect(answers[0]).toMatchObject({ status: "ok", data: { imported: 1, skipped: 0 } });
+    expect(firstTemplates.get(refOf(otherCard), "dlib-resnet-v1@1")).toBeDefined();
+    await client.endAsync();
     firstTemplates.close();
     secondTemplates.close();
   });

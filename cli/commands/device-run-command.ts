@@ -78,6 +78,14 @@ export function deviceRunCommand(dependencies: DeviceRunDependencies = {}): Comm
           : null;
       if (page !== null) process.stderr.write(`${new Date().toISOString()} info  kiosk page at ${page.url}\n`);
       const kiosk = dependencies.kiosk ?? page ?? undefined;
+      // SIGINT/SIGTERM stop the agent (exit 0); the gateway's restart_agent stops it with exit code
+      // 75 (EX_TEMPFAIL), which the service unit restarts (Restart=on-failure).
+      let restart: (reason: string) => void = () => undefined;
+      const stopRequested = new Promise<string | null>((resolve) => {
+        process.once("SIGINT", () => resolve(null));
+        process.once("SIGTERM", () => resolve(null));
+        restart = (reason) => resolve(reason);
+      });
       agent = await startBoxAgent({
         config,
         configPath: flags.config,
@@ -88,14 +96,19 @@ export function deviceRunCommand(dependencies: DeviceRunDependencies = {}): Comm
         log: printer(flags.json === true),
         clockSync: flags.clockSync,
         ...(kiosk === undefined ? {} : { kiosk }),
+        onRestartRequested: (reason) => restart(reason),
       });
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve());
-        process.once("SIGTERM", () => resolve());
-      });
+      const restartRequested = await stopRequested;
       await agent.stop();
       await page?.close();
       templates.close();
       await models.close();
+      if (restartRequested !== null) {
+        process.stderr.write(`${new Date().toISOString()} info  restarting at the gateway's request (${restartRequested}); exit ${String(RESTART_EXIT_CODE)}\n`);
+        process.exitCode = RESTART_EXIT_CODE;
+      }
     });
 }
+
+/** The exit code that asks the service manager for a restart (sysexits EX_TEMPFAIL). */
+export const RESTART_EXIT_CODE = 75;

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { BoxConfig } from "../../firmware-config/box-config.js";
 import { applyBoxConfig } from "../../firmware-config/box-config-apply.js";
-import { boxTopic, EventMessage, type CommandResponseMessage } from "../../protocol/index.js";
+import { boxTopic, EventMessage, type CommandMessage, type CommandResponseMessage } from "../../protocol/index.js";
 import { frameSourceFor } from "../camera/camera-source.js";
 import { applyConfigPush } from "../config/remote-config.js";
 import { pickChallenge } from "../face/liveness-challenge.js";
@@ -17,7 +17,7 @@ import { commandResponse, judgeCommand } from "./box-commands.js";
 import { WatchListFile } from "./watch-list-file.js";
 import type { TemplateStore } from "../face/template-store.js";
 import { templateSyncClient, type TemplateSyncClient } from "../template-sync/template-sync-client.js";
-import { pullTemplates, uploadEnrolment, type SyncScope } from "../template-sync/template-sync.js";
+import { pullTemplates, uploadEnrolment, type PullReport, type SyncScope } from "../template-sync/template-sync.js";
 import { EventOutbox } from "../outbox/event-outbox.js";
 import { EvidenceStore, type EvidenceRef } from "../outbox/evidence-store.js";
 import { OutboxDelivery } from "../outbox/outbox-delivery.js";
@@ -117,6 +117,11 @@ export interface BoxAgentOptions {
   readonly templates?: Pick<TemplateStore, "sealed" | "putSealed">;
   /** Cap on evidence kept on disk (one frame per face check, encrypted); pruned oldest first. Default 1 GiB. */
   readonly evidenceMaxBytes?: number;
+  /**
+   * The gateway asked for a restart (command restart_agent), answered already: stop and let the
+   * service manager start the agent again. Without it the command is answered `rejected`.
+   */
+  readonly onRestartRequested?: (reason: string) => void;
 }
 
 /** What the kiosk page and the simulator use. */
@@ -186,7 +191,7 @@ class BoxAgent implements RunningBoxAgent {
   private readonly watchList: WatchListFile;
   private readonly commandsSeen = new Set<string>();
   private syncClient: TemplateSyncClient | undefined;
-  private pulling = false;
+  private pulling: Promise<PullReport> | null = null;
   private pendingEvidence: { ref: string; evidence: EvidenceRef[] } | null = null;
   private disk: DiskSpace | null = null;
   private clockOffsetMs: number | null = null;
@@ -297,31 +302,55 @@ class BoxAgent implements RunningBoxAgent {
       this.log({ event: "command", command: null, status: "dropped", detail: judged.detail });
       return;
     }
-    let response: CommandResponseMessage;
     if (judged.kind === "answer") {
-      response = judged.response;
-    } else {
-      const command = judged.command;
-      this.commandsSeen.add(command.id);
-      if (this.commandsSeen.size > 1000) this.commandsSeen.delete(this.commandsSeen.values().next().value ?? "");
-      try {
-        if (command.command === "watch_list_update") {
-          const entries = command.args.watchList ?? [];
-          const faceRefs = entries.flatMap((entry) => (entry.faceTemplateId === null ? [] : [entry.faceTemplateId]));
-          this.watchList.replace({ cardRefs: entries.map((entry) => entry.cardRef), faceRefs }, command.id, now);
-          // A face is watched only where its template is held (templates stay within an institution).
-          const facesHeld = this.face?.holdsTemplate === undefined ? 0 : this.watchList.faceRefs.filter((ref) => this.face?.holdsTemplate?.(ref) === true).length;
-          response = commandResponse(command.id, now, "ok", null, { entries: this.watchList.size, faces: this.watchList.faceRefs.length, facesHeld });
-        } else {
-          this.publishStatus();
-          response = commandResponse(command.id, now, "ok", null);
-        }
-      } catch (error) {
-        response = commandResponse(command.id, now, "error", (error as Error).message);
-      }
+      void this.answer(null, judged.response);
+      return;
     }
-    this.log({ event: "command", command: judged.kind === "run" ? judged.command.command : null, status: response.status, detail: response.error });
-    void this.session?.publishResponse(response).catch((error: unknown) => this.log({ event: "problem", part: "mqtt", detail: `command response not sent: ${(error as Error).message}` }));
+    const command = judged.command;
+    this.commandsSeen.add(command.id);
+    if (this.commandsSeen.size > 1000) this.commandsSeen.delete(this.commandsSeen.values().next().value ?? "");
+    void this.carryOut(command, now)
+      .catch((error: unknown) => commandResponse(command.id, this.clock.now(), "error", (error as Error).message))
+      .then(async (response) => {
+        await this.answer(command.command, response);
+        // Restarting comes after the answer has left: the service manager brings the agent back.
+        if (command.command === "restart_agent" && response.status === "ok") this.options.onRestartRequested?.(`command ${command.id}`);
+      });
+  }
+
+  private async carryOut(command: CommandMessage, now: number): Promise<CommandResponseMessage> {
+    switch (command.command) {
+      case "watch_list_update": {
+        const entries = command.args.watchList ?? [];
+        const faceRefs = entries.flatMap((entry) => (entry.faceTemplateId === null ? [] : [entry.faceTemplateId]));
+        this.watchList.replace({ cardRefs: entries.map((entry) => entry.cardRef), faceRefs }, command.id, now);
+        // A face is watched only where its template is held (templates stay within an institution).
+        const facesHeld = this.face?.holdsTemplate === undefined ? 0 : this.watchList.faceRefs.filter((ref) => this.face?.holdsTemplate?.(ref) === true).length;
+        return commandResponse(command.id, now, "ok", null, { entries: this.watchList.size, faces: this.watchList.faceRefs.length, facesHeld });
+      }
+      case "resend_outbox": {
+        const report = this.outbox.requeueFrom(command.args.fromSeq ?? 1);
+        setImmediate(() => void this.deliverNow());
+        // heldFrom above fromSeq: the events between were pruned (keepDeliveredHours/Bytes) and cannot come back.
+        return commandResponse(command.id, now, "ok", null, { requeued: report.requeued, fromSeq: command.args.fromSeq ?? 1, heldFrom: report.heldFrom, lastSeq: report.lastSeq });
+      }
+      case "sync_templates": {
+        const report = await this.pullTemplates(true);
+        if (report === null) return commandResponse(command.id, this.clock.now(), "rejected", "this box does not synchronise templates (no template store or no keys.templateKeyId)");
+        return commandResponse(command.id, this.clock.now(), report.problem === null ? "ok" : "error", report.problem, { imported: report.imported, unchanged: report.unchanged, skipped: report.skipped.length, after: report.after });
+      }
+      case "restart_agent":
+        if (this.options.onRestartRequested === undefined) return commandResponse(command.id, now, "rejected", "restart_agent needs a service manager: this agent was not started by `carewitness device run`");
+        return commandResponse(command.id, now, "ok", null, { restarting: true });
+      case "report_health":
+        this.publishStatus();
+        return commandResponse(command.id, now, "ok", null);
+    }
+  }
+
+  private async answer(command: string | null, response: CommandResponseMessage): Promise<void> {
+    this.log({ event: "command", command, status: response.status, detail: response.error });
+    await this.session?.publishResponse(response).catch((error: unknown) => this.log({ event: "problem", part: "mqtt", detail: `command response not sent: ${(error as Error).message}` }));
   }
 
   private every(ms: number, run: () => void): void {
@@ -352,9 +381,18 @@ class BoxAgent implements RunningBoxAgent {
     this.reader.on("reader_error", (error) => this.log({ event: "problem", part: "reader", detail: `${error.code}: ${scrub(error.message)}` }));
   }
 
-  /** Disk policy: evidence goes first (over its cap, or when free space is below the alarm); events never. */
+  /**
+   * Disk policy: evidence goes first (over its cap, or when free space is below the alarm); events
+   * never, only acknowledged ones kept for resend_outbox (past keepDeliveredHours/Bytes).
+   */
   private pruneEvidence(): void {
     void readDiskSpace(this.currentConfig.outbox.path).then((disk) => (this.disk = disk));
+    try {
+      const { keepDeliveredHours, keepDeliveredBytes } = this.currentConfig.outbox;
+      this.outbox.pruneDelivered(this.clock.now() - keepDeliveredHours * 3_600_000, keepDeliveredBytes);
+    } catch (error) {
+      this.log({ event: "problem", part: "state", detail: `delivered events pruning: ${(error as Error).message}` });
+    }
     try {
       const report = this.evidence.prune({ maxBytes: this.options.evidenceMaxBytes ?? 1024 ** 3, minFreeBytes: this.currentConfig.health.diskFreeAlarmBytes });
       if (report.deletedFiles > 0) this.log({ event: "evidence_pruned", files: report.deletedFiles, bytes: report.deletedBytes, freeBytes: report.freeBytes });
@@ -532,19 +570,20 @@ class BoxAgent implements RunningBoxAgent {
     };
   }
 
-  /** Pulls the institution's new templates; one pull at a time, failures retried at the next interval. */
-  private async pullTemplates(): Promise<void> {
+  /**
+   * Pulls the institution's new templates; one pull at a time (a caller that finds one running waits
+   * for it), failures retried at the next interval. Null when this box does not synchronise.
+   */
+  private async pullTemplates(logAlways = false): Promise<PullReport | null> {
     const sync = this.templateSync();
-    if (sync === null || this.pulling || this.stopped) return;
-    this.pulling = true;
-    try {
-      const report = await pullTemplates(sync.client, sync.store, sync.scope, sync.cursor);
-      if (report.imported > 0 || report.skipped.length > 0 || report.problem !== null) {
-        this.log({ event: "template_sync", direction: "pull", imported: report.imported, skipped: report.skipped.length, problem: report.problem });
-      }
-    } finally {
-      this.pulling = false;
+    if (sync === null || this.stopped) return null;
+    if (this.pulling !== null) return this.pulling;
+    this.pulling = pullTemplates(sync.client, sync.store, sync.scope, sync.cursor).finally(() => (this.pulling = null));
+    const report = await this.pulling;
+    if (logAlways || report.imported > 0 || report.skipped.length > 0 || report.problem !== null) {
+      this.log({ event: "template_sync", direction: "pull", imported: report.imported, skipped: report.skipped.length, problem: report.problem });
     }
+    return report;
   }
 
   /** Uploads a template this box just enrolled; a failure is logged and the next enrolment or a re-enrolment sends it again. */

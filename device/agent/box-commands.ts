@@ -10,8 +10,8 @@ export type CommandJudgement =
   | { readonly kind: "answer"; readonly response: CommandResponseMessage }
   | { readonly kind: "drop"; readonly detail: string };
 
-/** Commands this agent carries out; the others are answered `rejected`, never silently ignored. */
-export const SUPPORTED_COMMANDS: readonly CommandMessage["command"][] = ["watch_list_update", "report_health"];
+/** Commands this agent carries out; any other is answered `rejected`, never silently ignored. */
+export const SUPPORTED_COMMANDS: readonly CommandMessage["command"][] = ["watch_list_update", "report_health", "resend_outbox", "sync_templates", "restart_agent"];
 
 export function judgeCommand(payload: Uint8Array, now: number, seen: ReadonlySet<string>): CommandJudgement {
   const decoded = decodeMessage("commands", payload);
@@ -28,6 +28,9 @@ export function judgeCommand(payload: Uint8Array, now: number, seen: ReadonlySet
   }
   if (command.command === "watch_list_update" && command.args.watchList === undefined) {
     return { kind: "answer", response: commandResponse(command.id, now, "rejected", "watch_list_update without args.watchList") };
+  }
+  if (command.command === "resend_outbox" && command.args.fromSeq === undefined) {
+    return { kind: "answer", response: commandResponse(command.id, now, "rejected", "resend_outbox without args.fromSeq") };
   }
   return { kind: "run", command };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { boxTopic } from "../../protocol/index.js";
 import { payloadOf, signedCheckIn, testBox } from "../../test/fixtures/signed-events.js";
@@ -69,6 +70,52 @@ describe("event outbox", () => {
     const duplicate = (): unknown => outbox.enqueue(() => ({ id: ok.id, topic, payload: ok.payload }));
     expect(duplicate).toThrow(expect.objectContaining({ code: "duplicate_event_id" }) as Error);
     expect(enqueueCheckIn(outbox).seq).toBe(2);
+    outbox.close();
+  });
+
+  it("keeps acknowledged events for resend_outbox: requeued from a seq as never sent, byte for byte, and pruned by age and bytes", () => {
+    const outbox = new EventOutbox(join(dir, "resend.db"));
+    const events = [1, 2, 3, 4].map((i) => enqueueCheckIn(outbox, 1000 + i));
+    const ack = (e: (typeof events)[number]) => ({ id: e.id, seq: e.seq, payloadSha256: e.payloadSha256, result: "stored" as const, reason: null });
+    outbox.acknowledge(events.slice(0, 3).map(ack), 5000);
+    expect([outbox.stats().depth, outbox.deliveredStats().count, outbox.deliveredStats().fromSeq]).toEqual([1, 3, 1]);
+    outbox.markSent([4], 5000);
+    // The gateway lost everything from seq 2 on: 2 and 3 come back, 4 (still unacknowledged) is due again at once.
+    expect(outbox.requeueFrom(2)).toEqual({ requeued: 2, heldFrom: 2, lastSeq: 4 });
+    const due = outbox.due(5001, 30_000, 10);
+    expect(due.map((e) => [e.seq, e.attempts, e.lastSentAt])).toEqual([[2, 0, null], [3, 0, null], [4, 1, null]]);
+    expect(due.map((e) => e.payload.equals(events[e.seq - 1]?.payload ?? Buffer.alloc(0)))).toEqual([true, true, true]);
+    expect(outbox.deliveredStats().count).toBe(1);
+    // Asked again: nothing more to requeue, and what is held starts where it starts.
+    expect(outbox.requeueFrom(2)).toEqual({ requeued: 0, heldFrom: 2, lastSeq: 4 });
+    outbox.acknowledge(due.map((e) => ({ id: e.id, seq: e.seq, payloadSha256: e.payloadSha256, result: "stored" as const, reason: null })), 9000);
+    expect([outbox.stats().depth, outbox.deliveredStats().count]).toEqual([0, 4]);
+    // Age: acknowledged before 6000 (seq 1) goes; bytes: keep at most two events' worth, oldest first.
+    expect(outbox.pruneDelivered(6000, Number.MAX_SAFE_INTEGER)).toBe(1);
+    const size = events[3]?.payload.byteLength ?? 0;
+    expect(outbox.pruneDelivered(0, 2 * size + 10)).toBe(1);
+    expect(outbox.deliveredStats()).toMatchObject({ count: 2, fromSeq: 3 });
+    // Seq 2 is gone for good: a resend from 1 says the box holds events only from 3 on.
+    expect(outbox.requeueFrom(1)).toEqual({ requeued: 2, heldFrom: 3, lastSeq: 4 });
+    outbox.close();
+  });
+
+  it("opens an outbox written before acknowledged events were kept, with its events and sequence intact", () => {
+    const path = join(dir, "v1.db");
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, topic TEXT NOT NULL, payload BLOB NOT NULL, payload_sha256 TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL, last_sent_at INTEGER);
+      CREATE TABLE outbox_state (last_seq INTEGER NOT NULL);
+      INSERT INTO outbox_state (last_seq) VALUES (7);
+      INSERT INTO outbox VALUES (7, 'e7', 'cw/v1/s/b/events', x'7b7d', '${"a".repeat(64)}', 1, 0, NULL);
+      PRAGMA user_version = 1;
+    `);
+    old.close();
+    const outbox = new EventOutbox(path);
+    expect(outbox.stats()).toMatchObject({ depth: 1, lastSeq: 7 });
+    expect(outbox.acknowledge([{ id: "e7", seq: 7, payloadSha256: "a".repeat(64), result: "stored", reason: null }])).toEqual(["deleted"]);
+    expect(outbox.deliveredStats()).toMatchObject({ count: 1, fromSeq: 7 });
+    expect(enqueueCheckIn(outbox).seq).toBe(8);
     outbox.close();
   });
 

@@ -11,6 +11,12 @@ import { OutboxError } from "./outbox-error.js";
  *
  * The sequence counter lives in its own row and advances in the same transaction as the insert, so a
  * sequence number is never reused, even after every event has been acknowledged and deleted.
+ *
+ * An acknowledged event moves to a `delivered` table, kept for a while (pruneDelivered: by age and
+ * bytes), so that a gateway that lost data (restored from a backup) can ask for it again with the
+ * command resend_outbox: requeueFrom puts the delivered events from a sequence number on back in the
+ * outbox, where they drain like any backlog. They are the signed events as sent: pseudonymous refs and
+ * masked numbers only.
  */
 export interface OutboxEvent {
   readonly seq: number;
@@ -31,6 +37,14 @@ export interface NewOutboxEvent {
 
 export type AckOutcome = "deleted" | "hash_mismatch" | "unknown";
 
+/** What requeueFrom did: how many delivered events went back, and from which seq the box still held them. */
+export interface RequeueReport {
+  readonly requeued: number;
+  /** The lowest seq still held (outbox or delivered) at or after the requested one; null when none. */
+  readonly heldFrom: number | null;
+  readonly lastSeq: number;
+}
+
 export interface OutboxStats {
   readonly depth: number;
   readonly bytes: number;
@@ -38,13 +52,14 @@ export interface OutboxStats {
   readonly lastSeq: number;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 export class EventOutbox {
   private readonly db: Database.Database;
   private readonly nextSeq: Database.Statement<[]>;
   private readonly insert: Database.Statement<[number, string, string, Buffer, string, number]>;
   private readonly remove: Database.Statement<[string, string]>;
+  private readonly keep: Database.Statement<[number, string, string]>;
   private readonly hashOf: Database.Statement<[string]>;
   private readonly sent: Database.Statement<[number, number]>;
 
@@ -58,6 +73,9 @@ export class EventOutbox {
     this.insert = this.db.prepare(
       "INSERT INTO outbox (seq, id, topic, payload, payload_sha256, created_at, attempts) VALUES (?, ?, ?, ?, ?, ?, 0)",
     );
+    this.keep = this.db.prepare(
+      "INSERT OR REPLACE INTO delivered (seq, id, topic, payload, payload_sha256, created_at, acked_at) SELECT seq, id, topic, payload, payload_sha256, created_at, ? FROM outbox WHERE id = ? AND payload_sha256 = ?",
+    );
     this.remove = this.db.prepare("DELETE FROM outbox WHERE id = ? AND payload_sha256 = ?");
     this.hashOf = this.db.prepare("SELECT payload_sha256 FROM outbox WHERE id = ?");
     this.sent = this.db.prepare("UPDATE outbox SET attempts = attempts + 1, last_sent_at = ? WHERE seq = ?");
@@ -69,21 +87,39 @@ export class EventOutbox {
       throw new OutboxError("schema_too_new", `outbox schema ${version} is newer than this agent's ${SCHEMA_VERSION}`);
     }
     if (version === SCHEMA_VERSION) return;
-    this.db.exec(`
-      CREATE TABLE outbox (
-        seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        topic TEXT NOT NULL,
-        payload BLOB NOT NULL,
-        payload_sha256 TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        attempts INTEGER NOT NULL,
-        last_sent_at INTEGER
-      );
-      CREATE TABLE outbox_state (last_seq INTEGER NOT NULL);
-      INSERT INTO outbox_state (last_seq) VALUES (0);
-      PRAGMA user_version = ${SCHEMA_VERSION};
-    `);
+    this.db.transaction(() => {
+      if (version < 1) {
+        this.db.exec(`
+          CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            topic TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            payload_sha256 TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            last_sent_at INTEGER
+          );
+          CREATE TABLE outbox_state (last_seq INTEGER NOT NULL);
+          INSERT INTO outbox_state (last_seq) VALUES (0);
+        `);
+      }
+      if (version < 2) {
+        this.db.exec(`
+          CREATE TABLE delivered (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            payload_sha256 TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            acked_at INTEGER NOT NULL
+          );
+          CREATE INDEX delivered_acked_at ON delivered (acked_at);
+        `);
+      }
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   }
 
   /**
@@ -131,14 +167,65 @@ export class EventOutbox {
     })();
   }
 
-  /** Applies the gateway's acks: an entry deletes an event only if it names its id and its exact bytes. */
-  acknowledge(entries: readonly AckEntry[]): AckOutcome[] {
+  /**
+   * Applies the gateway's acks: an entry removes an event from the outbox (into `delivered`) only if
+   * it names its id and its exact bytes.
+   */
+  acknowledge(entries: readonly AckEntry[], now: number = Date.now()): AckOutcome[] {
     return this.db.transaction(() =>
       entries.map((entry): AckOutcome => {
+        this.keep.run(now, entry.id, entry.payloadSha256);
         if (this.remove.run(entry.id, entry.payloadSha256).changes === 1) return "deleted";
         return this.hashOf.get(entry.id) === undefined ? "unknown" : "hash_mismatch";
       }),
     )();
+  }
+
+  /**
+   * resend_outbox: delivered events from `fromSeq` on go back into the outbox as never sent (oldest
+   * first, so they drain as backlog behind live events). Events still in the outbox are simply due.
+   */
+  requeueFrom(fromSeq: number): RequeueReport {
+    return this.db.transaction((): RequeueReport => {
+      const moved = this.db
+        .prepare(
+          `INSERT INTO outbox (seq, id, topic, payload, payload_sha256, created_at, attempts, last_sent_at)
+           SELECT seq, id, topic, payload, payload_sha256, created_at, 0, NULL FROM delivered WHERE seq >= ? AND id NOT IN (SELECT id FROM outbox)`,
+        )
+        .run(fromSeq).changes;
+      this.db.prepare("DELETE FROM delivered WHERE seq >= ?").run(fromSeq);
+      this.db.prepare("UPDATE outbox SET last_sent_at = NULL WHERE seq >= ?").run(fromSeq);
+      const held = this.db.prepare("SELECT min(seq) AS seq FROM outbox WHERE seq >= ?").get(fromSeq) as { seq: number | null };
+      const last = this.db.prepare("SELECT last_seq FROM outbox_state").get() as { last_seq: number };
+      return { requeued: moved, heldFrom: held.seq, lastSeq: last.last_seq };
+    }).immediate();
+  }
+
+  /** Forgets delivered events acknowledged before `keepSince`, then the oldest beyond `maxBytes`. Returns how many went. */
+  pruneDelivered(keepSince: number, maxBytes: number): number {
+    return this.db.transaction((): number => {
+      let removed = this.db.prepare("DELETE FROM delivered WHERE acked_at < ?").run(keepSince).changes;
+      const total = (this.db.prepare("SELECT coalesce(sum(length(payload)), 0) AS bytes FROM delivered").get() as { bytes: number }).bytes;
+      if (total > maxBytes) {
+        // Oldest first: walk up the sequence until what remains fits.
+        const rows = this.db.prepare("SELECT seq, length(payload) AS bytes FROM delivered ORDER BY seq").all() as { seq: number; bytes: number }[];
+        let excess = total - maxBytes;
+        let cut = 0;
+        for (const row of rows) {
+          if (excess <= 0) break;
+          excess -= row.bytes;
+          cut = row.seq;
+        }
+        removed += this.db.prepare("DELETE FROM delivered WHERE seq <= ?").run(cut).changes;
+      }
+      return removed;
+    })();
+  }
+
+  /** Delivered events still held for resend_outbox: how many, and from which seq. */
+  deliveredStats(): { readonly count: number; readonly bytes: number; readonly fromSeq: number | null } {
+    const row = this.db.prepare("SELECT count(*) AS count, coalesce(sum(length(payload)), 0) AS bytes, min(seq) AS from_seq FROM delivered").get() as { count: number; bytes: number; from_seq: number | null };
+    return { count: row.count, bytes: row.bytes, fromSeq: row.from_seq };
   }
 
   stats(): OutboxStats {

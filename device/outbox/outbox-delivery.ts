@@ -78,7 +78,7 @@ export class OutboxDelivery {
       this.invalidAcks++;
       return;
     }
-    for (const outcome of this.outbox.acknowledge(ack.data.acks)) this.ackOutcomes[outcome]++;
+    for (const outcome of this.outbox.acknowledge(ack.data.acks, this.clock.now())) this.ackOutcomes[outcome]++;
   }
 
   stats(): { acks: Readonly<Record<AckOutcome, number>>; invalidAcks: number } {

@@ -4,10 +4,9 @@ import type { AlertCaseStore } from "../store/alert-case-records.js";
 /**
  * Every successful change made through the API lands in the audit chain: billing imports (with the
  * counts the import answered), device registrations and changes, provisioning, and so on. Alert
- * actions and webhook changes write their own, richer entries in their own transaction and are
- * skipped here. Secrets are never copied into the log.
+ * actions, webhook changes and box commands write their own, richer entries and are skipped here. Secrets are never copied into the log.
  */
-const SELF_AUDITED = [/^\/api\/v1\/alerts\//, /^\/api\/v1\/webhooks/];
+const SELF_AUDITED = [/^\/api\/v1\/alerts\//, /^\/api\/v1\/webhooks/, /^\/api\/v1\/devices\/:box\/commands$/];
 const SECRET_KEY = /secret|token|password|key$/i;
 
 function redacted(body: unknown): unknown {

@@ -25,7 +25,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function apiHarness(): Promise<ApiHarness> {
+export async function apiHarness(options: { readonly commandBox?: (site: string, box: string, body: string) => Promise<void> } = {}): Promise<ApiHarness> {
   const store = openSqliteStore({ path: ":memory:" });
   await store.migrate();
   const boxes = { a: testBox("alpha-chair-1", SITE_A), b: testBox("beta-chair-1", SITE_B) };
@@ -65,7 +65,7 @@ export async function apiHarness(): Promise<ApiHarness> {
   await pipeline.drained();
   await pipeline.close();
 
-  const app = await buildGatewayApi({ store, health: () => ({ gatewayId: "api-test" }), onDeviceChanged: (box) => directory.invalidate(box) });
+  const app = await buildGatewayApi({ store, health: () => ({ gatewayId: "api-test" }), onDeviceChanged: (box) => directory.invalidate(box), ...(options.commandBox === undefined ? {} : { commandBox: options.commandBox }) });
   return {
     app,
     store,

@@ -39,6 +39,8 @@ export interface GatewayApiOptions {
   readonly logger?: boolean;
   /** The alert back end (gateway/alerts); one over `store` with a throwaway evidence key when absent. */
   readonly alerts?: AlertDesk;
+  /** Publishes a command to one box over MQTT (POST /api/v1/devices/:box/commands); absent: 503. */
+  readonly commandBox?: (site: string, box: string, body: string) => Promise<void>;
 }
 
 export async function buildGatewayApi(options: GatewayApiOptions): Promise<FastifyInstance> {
@@ -88,7 +90,7 @@ export async function buildGatewayApi(options: GatewayApiOptions): Promise<Fasti
   await app.register(
     async (api) => {
       api.addHook("onRequest", authenticate(options.store));
-      await api.register(deviceRoutes, { store: options.store, onDeviceChanged: options.onDeviceChanged ?? (() => undefined) });
+      await api.register(deviceRoutes, { store: options.store, onDeviceChanged: options.onDeviceChanged ?? (() => undefined), commandBox: options.commandBox });
       await api.register(eventRoutes, { store: options.store });
       await api.register(quarantineRoutes, { store: options.store });
       const alerts = options.alerts ?? (await startedDesk(app, options.store));

@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { keyIdOf, publicKeyFromRaw } from "../../../protocol/index.js";
+import { CommandMessage, keyIdOf, PROTOCOL_VERSION, publicKeyFromRaw } from "../../../protocol/index.js";
 import type { Device, GatewayStore } from "../../store/gateway-store.js";
 import { canSee, principalOf, requireRole, scopedSite } from "../api-auth.js";
 import { ApiError } from "../api-error.js";
@@ -10,7 +11,22 @@ export interface DeviceRoutesOptions {
   readonly store: GatewayStore;
   /** Called after a box's registration or state changes, so caches (the ingest key directory) forget it. */
   readonly onDeviceChanged: (box: string) => void;
+  /** Publishes a command to one box (cw/v1/{site}/{box}/commands); absent: commands answer 503. */
+  readonly commandBox?: ((site: string, box: string, body: string) => Promise<void>) | undefined;
 }
+
+/** What an operator may send a box from the API (the watch list is the gateway's own to push). */
+const OPERATOR_COMMANDS = ["report_health", "resend_outbox", "sync_templates", "restart_agent"] as const;
+
+const DeviceCommandBody = z
+  .strictObject({
+    command: z.enum(OPERATOR_COMMANDS),
+    fromSeq: z.number().int().min(1).optional().describe("resend_outbox: republish the box's events from this sequence number on."),
+    ttlSeconds: z.number().int().min(10).max(7 * 86_400).default(3600).describe("The box ignores the command after this long (offline boxes)."),
+  })
+  .describe("A command for one box; its answer is written to the audit log as device.command_answered.");
+
+const DeviceCommandView = z.object({ id: z.string(), box: z.string(), site: z.string(), command: z.enum(OPERATOR_COMMANDS), issuedAt: z.string(), expiresAt: z.string() });
 
 export function deviceView(device: Device): z.infer<typeof DeviceView> {
   return {
@@ -27,7 +43,7 @@ export function deviceView(device: Device): z.infer<typeof DeviceView> {
   };
 }
 
-export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (app, { store, onDeviceChanged }) => {
+export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (app, { store, onDeviceChanged, commandBox }) => {
   async function visibleDevice(box: string, principal: ReturnType<typeof principalOf>): Promise<Device> {
     const device = await store.getDevice(box);
     if (device === undefined || !canSee(principal, device.site)) throw new ApiError(404, "not_found", `no box ${box}`);
@@ -118,6 +134,47 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
       if (device === undefined) throw new ApiError(404, "not_found", `no box ${request.params.box}`);
       onDeviceChanged(device.box);
       return deviceView(device);
+    },
+  );
+
+  app.post(
+    "/devices/:box/commands",
+    {
+      schema: {
+        tags: ["devices"],
+        summary: "Send a box a command (admin: any box; hospital: its own)",
+        description:
+          "report_health, resend_outbox (fromSeq: the box republishes its events from there on; acknowledged ones are kept 7 days by default), sync_templates, restart_agent. Sent at once over MQTT (QoS 1) and audited as device.command_sent; the box's answer is audited as device.command_answered with the same command id.",
+        params: z.object({ box: z.string() }),
+        body: DeviceCommandBody,
+        response: { 202: DeviceCommandView, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireRole(request, "admin", "hospital");
+      const device = await visibleDevice(request.params.box, principal);
+      const { command, fromSeq, ttlSeconds } = request.body;
+      if (command === "resend_outbox" && fromSeq === undefined) throw new ApiError(400, "bad_request", "resend_outbox needs fromSeq");
+      if (commandBox === undefined) throw new ApiError(503, "unavailable", "this gateway has no MQTT connection to send commands on");
+      const now = Date.now();
+      const message = CommandMessage.parse({
+        v: PROTOCOL_VERSION,
+        id: randomUUID(),
+        issuedAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
+        command,
+        args: command === "resend_outbox" ? { fromSeq } : {},
+      });
+      await store.alertCases().appendAudit({
+        at: now,
+        actor: `${principal.role}:${principal.name}`,
+        action: "device.command_sent",
+        subject: `device/${device.box}`,
+        site: device.site,
+        detail: { commandId: message.id, command, args: message.args, expiresAt: message.expiresAt },
+      });
+      await commandBox(device.site, device.box, JSON.stringify(message));
+      return reply.code(202).send({ id: message.id, box: device.box, site: device.site, command, issuedAt: message.issuedAt, expiresAt: message.expiresAt });
     },
   );
 
