@@ -291,23 +291,41 @@ function lit(frame: RawFrame, light: Light, exposure: "auto" | "long" | "ir"): R
 }
 
 /**
- * A 2-D stand-in for a head turn: the middle of the face (nose, mouth, eyes) slides sideways
- * against the face outline by up to 0.75 eye distances, so the nose tip moves towards one jaw line.
- * `amount` 0..1 ramps it over the burst. turn_left is the subject's left: the image's right.
+ * A head turn as a rotation of the head about its vertical axis, the head taken as a cylinder of
+ * radius 1.3 eye distances behind the eyes: the face slides round it, so the nose moves towards one
+ * jaw line while that side of the face is foreshortened and the other widens, up to 40° of yaw
+ * (`amount` 0..1 ramps it over the burst). Outside the cylinder, and above the brow and below the
+ * chin, the picture stays where it is. turn_left is the subject's left: the image's right.
  */
 function turnFace(frame: RawFrame, eyes: readonly [Point, Point], gesture: "turn_left" | "turn_right", amount: number): RawFrame {
   if (amount <= 0) return frame;
   const [right, left] = eyes;
   const iod = Math.max(8, Math.hypot(left.x - right.x, left.y - right.y));
-  const centre = { x: (right.x + left.x) / 2, y: (right.y + left.y) / 2 + 0.6 * iod };
-  const shift = (gesture === "turn_left" ? 1 : -1) * 0.75 * iod * amount;
-  const sigmaX = 0.55 * iod;
-  const sigmaY = 0.9 * iod;
+  const axisX = (right.x + left.x) / 2;
+  const centreY = (right.y + left.y) / 2 + 0.5 * iod;
+  const radius = 1.3 * iod;
+  const yaw = (gesture === "turn_left" ? 1 : -1) * (40 * Math.PI / 180) * amount;
   return remap(frame, (x, y, at) => {
-    const w = Math.exp(-((x - centre.x) ** 2) / (2 * sigmaX * sigmaX) - ((y - centre.y) ** 2) / (2 * sigmaY * sigmaY));
-    at[0] = x - w * shift;
+    const u = (x - axisX) / radius;
     at[1] = y;
+    if (Math.abs(u) >= 1) {
+      at[0] = x;
+      return;
+    }
+    // The surface point seen at x came from angle asin(u) − yaw before the turn.
+    const from = Math.max(-Math.PI / 2, Math.min(Math.PI / 2, Math.asin(u) - yaw));
+    const turned = axisX + radius * Math.sin(from);
+    // Fade back to the still picture near the silhouette and away from the face vertically.
+    const edge = smoothstep(0.8, 1, Math.abs(u));
+    const vertical = smoothstep(1.6 * iod, 2.2 * iod, Math.abs(y - centreY));
+    const keep = Math.max(edge, vertical);
+    at[0] = keep * x + (1 - keep) * turned;
   });
+}
+
+function smoothstep(from: number, to: number, value: number): number {
+  const t = Math.min(1, Math.max(0, (value - from) / (to - from)));
+  return t * t * (3 - 2 * t);
 }
 
 /**
