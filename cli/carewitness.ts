@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { auditCommands } from "./commands/audit-commands.js";
 import { billingCommands } from "./commands/billing-commands.js";
+import { caseCommands } from "./commands/case-commands.js";
 import { demoCommand } from "./commands/demo-command.js";
 import { deviceAgentCommands } from "./commands/device-agent-commands.js";
 import { deviceCommands } from "./commands/device-commands.js";
@@ -29,6 +30,7 @@ const program = new Command()
   .addCommand(reconcileCommand())
   .addCommand(billingCommands())
   .addCommand(auditCommands())
+  .addCommand(caseCommands())
   .addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {

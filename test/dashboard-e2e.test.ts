@@ -103,6 +103,39 @@ describe("supervisors' dashboard in a real browser", () => {
     await expect.poll(() => page.locator('dd[data-field="state"]').textContent(), { timeout: 10_000 }).toBe("已认定属实");
   });
 
+  it("counts the confirmed case in the institution's record, with its detail, its evidence and the CSV for Excel", async () => {
+    const detailUrl = page.url();
+    await page.getByRole("link", { name: box.site }).click();
+    await page.getByRole("heading", { level: 2, name: "属实案件记录" }).waitFor();
+    expect(await page.locator('[data-field="confirmed-totals"]').textContent()).toBe("共 1 起属实案件，涉及 1 名患者，其中 0 名不止一起；1 起的证件在监控名单上。");
+    const cases = page.getByRole("table", { name: "属实案件明细" });
+    expect(await cases.locator('th[scope="col"]').allTextContents()).toEqual(["发生时间", "规则", "患者", "认定时间", "认定人", "备注", "状态", "监控名单", "操作"]);
+    const row = cases.locator("tr[data-case-id]");
+    expect(await row.count()).toBe(1);
+    const alertId = (await row.getAttribute("data-case-id")) ?? "";
+    expect(detailUrl).toContain(`#/alerts/${alertId}`);
+    expect(await row.textContent()).toContain("复核监控录像，确认非本人");
+    expect(await row.textContent()).toMatch(/1101\*+002X/);
+    expect(await row.locator('[data-field="state"]').textContent()).toBe("已认定属实");
+    expect(await page.getByRole("table", { name: "属实案件（按规则）" }).locator("tbody tr").allTextContents()).toEqual(["D2 冒名顶替（人脸不符或疑似攻击）1"]);
+
+    const evidence = page.waitForEvent("download");
+    await row.getByRole("button", { name: `下载告警 ${alertId} 的签名证据包` }).click();
+    expect((await evidence).suggestedFilename()).toBe(`carewitness-evidence-${alertId}.json`);
+    const csvDownload = page.waitForEvent("download");
+    await page.getByRole("button", { name: "下载属实案件 CSV（Excel）" }).click();
+    const csvFile = await csvDownload;
+    expect(csvFile.suggestedFilename()).toBe(`carewitness-confirmed-cases-${box.site}.csv`);
+    const csv = readFileSync(await csvFile.path(), "utf8");
+    expect(csv.startsWith("\uFEFFalert_id,rule,")).toBe(true);
+    expect(csv).toContain(`${alertId},D2,impersonation_suspected,critical,`);
+    expect(csv).not.toContain(RAW_ID_NUMBER);
+
+    await row.getByRole("link", { name: `查看告警 ${alertId}` }).click();
+    await page.getByRole("heading", { level: 2, name: "规则说明" }).waitFor();
+    expect(page.url()).toBe(detailUrl);
+  });
+
   it("finds the confirmation in the audit log view, and switches to English", async () => {
     await page.getByRole("link", { name: "审计日志" }).click();
     await page.getByRole("heading", { level: 1, name: "审计日志" }).waitFor();

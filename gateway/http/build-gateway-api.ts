@@ -13,6 +13,7 @@ import { authenticate } from "./api-auth.js";
 import { ApiError } from "./api-error.js";
 import { alertRoutes } from "./routes/alert-routes.js";
 import { auditRoutes } from "./routes/audit-routes.js";
+import { confirmedCaseRoutes } from "./routes/confirmed-case-routes.js";
 import { webhookRoutes } from "./routes/webhook-routes.js";
 import { createAlertDesk, type AlertDesk } from "../alerts/alert-desk.js";
 import { apiAuditHook } from "../alerts/api-audit-hook.js";
@@ -97,6 +98,7 @@ export async function buildGatewayApi(options: GatewayApiOptions): Promise<Fasti
       api.addHook("onSend", apiAuditHook(alerts.cases));
       await api.register(alertRoutes, { desk: alerts });
       await api.register(auditRoutes, { desk: alerts });
+      await api.register(confirmedCaseRoutes, { desk: alerts });
       await api.register(webhookRoutes, { desk: alerts });
       await api.register(billingRoutes, { store: options.store, pseudonymKey: options.pseudonymKey ?? null });
     },

@@ -83,6 +83,39 @@ export function describeAlertCaseStoreContract(subject: AlertCaseContractSubject
         { rule: "D1", site: "site-a", state: "dismissed", count: 1 },
       ]);
     });
+
+    it("reads one institution's confirmed cases with their whole history: closed after confirming kept, dismissed and other institutions' left out, bounded by when the fact occurred", async () => {
+      const apply = (id: string, action: string, to: "acknowledged" | "confirmed" | "dismissed" | "closed", at: number, note: string | null = null) =>
+        cases().transition({ id, action, actor: "supervisor:s", reason: null, note, at, decide: () => ({ result: "apply", to, resolution: null }) });
+      const walk: [number, string, ("confirmed" | "dismissed" | "closed")[]][] = [
+        [43, "site-a", ["confirmed"]],
+        [40, "site-a", ["confirmed", "closed"]],
+        [41, "site-a", ["dismissed", "closed"]],
+        [42, "site-b", ["confirmed"]],
+        [44, "site-a", []],
+      ];
+      for (const [n, site, steps] of walk) {
+        const { alert: c } = await cases().upsertCase(draft(n, { site }), T0 + 100, "rules");
+        if (steps.length > 0) await apply(c.id, "acknowledge", "acknowledged", T0 + 200);
+        for (const [i, to] of steps.entries()) await apply(c.id, to === "confirmed" ? "confirm" : to === "dismissed" ? "dismiss" : "close", to, T0 + 300 + i, to === "confirmed" ? `note ${String(n)}` : null);
+      }
+      const confirmed = await cases().confirmedCases("site-a", {});
+      expect(confirmed.map((h) => [h.alert.id, h.alert.state])).toEqual([
+        [draft(40).id, "closed"],
+        [draft(43).id, "confirmed"],
+      ]);
+      expect(confirmed[0]?.transitions.map((t) => [t.alertId, t.from, t.to, t.actor, t.note, t.at])).toEqual([
+        [draft(40).id, null, "open", "rules", null, T0 + 100],
+        [draft(40).id, "open", "acknowledged", "supervisor:s", null, T0 + 200],
+        [draft(40).id, "acknowledged", "confirmed", "supervisor:s", "note 40", T0 + 300],
+        [draft(40).id, "confirmed", "closed", "supervisor:s", null, T0 + 301],
+      ]);
+      expect((await cases().confirmedCases("site-b", {})).map((h) => h.alert.id)).toEqual([draft(42).id]);
+      expect((await cases().confirmedCases("site-a", { from: T0 + 41 })).map((h) => h.alert.id)).toEqual([draft(43).id]);
+      expect((await cases().confirmedCases("site-a", { to: T0 + 43 })).map((h) => h.alert.id)).toEqual([draft(40).id]);
+      expect(await cases().confirmedCases("site-a", { from: T0 + 41, to: T0 + 43 })).toEqual([]);
+      expect(await cases().confirmedCases("site-c", {})).toEqual([]);
+    });
   });
 
   describe("audit log", () => {

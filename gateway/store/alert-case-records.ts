@@ -50,6 +50,18 @@ export interface AlertTransition {
   readonly at: number;
 }
 
+/** A case with every state it went through, oldest first. */
+export interface AlertCaseHistory {
+  readonly alert: AlertCase;
+  readonly transitions: readonly AlertTransition[];
+}
+
+/** Bounds on when an alert's fact occurred (occurredAt, ms): [from, to). */
+export interface OccurredRange {
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
+}
+
 export interface AlertCaseFilter {
   readonly site?: string | undefined;
   readonly rule?: string | undefined;
@@ -180,6 +192,12 @@ export interface AlertCaseStore {
   unpublishedCases(limit: number): Promise<readonly AlertCase[]>;
   markCasesPublished(ids: readonly string[], at: number): Promise<void>;
   verdictCounts(): Promise<readonly VerdictCount[]>;
+  /**
+   * One institution's cases a supervisor confirmed, whatever their state now (a confirmed case later
+   * closed is still confirmed; a dismissed one never was), each with its whole history; those whose
+   * fact occurred in `occurred`, oldest first.
+   */
+  confirmedCases(site: string, occurred: OccurredRange): Promise<readonly AlertCaseHistory[]>;
   /** Billed lines by id (`institution/lineId`), in id order; unknown ids are left out. */
   billedLines(ids: readonly string[]): Promise<readonly BilledItemRecord[]>;
 

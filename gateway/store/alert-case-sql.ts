@@ -3,6 +3,7 @@ import type {
   AlertCase,
   AlertCaseDraft,
   AlertCaseFilter,
+  AlertCaseHistory,
   AlertCaseStore,
   AlertChange,
   AlertChangeKind,
@@ -10,6 +11,7 @@ import type {
   AlertTransition,
   AuditDraft,
   AuditEntry,
+  OccurredRange,
   TransitionOutcome,
   TransitionRequest,
   UnadoptedAlert,
@@ -90,6 +92,20 @@ export function changePayload(alert: AlertCase, change: AlertChangeKind, seq: nu
     alert: { ...message, state: alert.state, stateChangedAt: new Date(alert.stateChangedAt).toISOString(), resolution: alert.resolution === null ? null : (JSON.parse(alert.resolution) as unknown) },
   });
 }
+
+interface TransitionRow {
+  readonly from_state: AlertState | null;
+  readonly to_state: AlertState;
+  readonly action: string;
+  readonly actor: string;
+  readonly reason: string | null;
+  readonly note: string | null;
+  readonly at: number;
+}
+
+const TRANSITION_COLUMNS = "from_state, to_state, action, actor, reason, note, at";
+
+const transitionFromRow = (alertId: string, r: TransitionRow): AlertTransition => ({ alertId, from: r.from_state, to: r.to_state, action: r.action, actor: r.actor, reason: r.reason, note: r.note, at: r.at });
 
 function* getCase(id: string): SqlProgram<AlertCase | undefined> {
   const row = yield* one<CaseRow>(`SELECT ${CASE_COLUMNS} FROM alert_cases WHERE id = ?`, [id]);
@@ -201,6 +217,39 @@ function* transition(request: TransitionRequest): SqlProgram<TransitionOutcome> 
   return { result: "applied", alert };
 }
 
+/**
+ * Each case with its transitions in one query (rows ordered by case, then transition): the cases of
+ * the site whose fact occurred in the range and that were ever moved to confirmed.
+ */
+function* confirmedCases(site: string, occurred: OccurredRange): SqlProgram<AlertCaseHistory[]> {
+  const caseColumns = CASE_COLUMNS.split(", ").map((c) => `c.${c}`).join(", ");
+  const transitionColumns = TRANSITION_COLUMNS.split(", ").map((c) => `t.${c}`).join(", ");
+  const bounds: string[] = [];
+  const params: (string | number)[] = [site];
+  if (occurred.from !== undefined) {
+    bounds.push(" AND c.occurred_at >= ?");
+    params.push(occurred.from);
+  }
+  if (occurred.to !== undefined) {
+    bounds.push(" AND c.occurred_at < ?");
+    params.push(occurred.to);
+  }
+  const rows = yield* all<CaseRow & TransitionRow>(
+    `SELECT ${caseColumns}, ${transitionColumns} FROM alert_cases c JOIN alert_transitions t ON t.alert_id = c.id
+      WHERE c.site = ?${bounds.join("")} AND EXISTS (SELECT 1 FROM alert_transitions v WHERE v.alert_id = c.id AND v.to_state = 'confirmed')
+      ORDER BY c.occurred_at, c.id, t.id`,
+    params,
+  );
+  const histories: { alert: AlertCase; transitions: AlertTransition[] }[] = [];
+  for (const row of rows) {
+    const last = histories.at(-1);
+    const history = last !== undefined && last.alert.id === row.id ? last : { alert: caseFromRow(row), transitions: [] };
+    if (history !== last) histories.push(history);
+    history.transitions.push(transitionFromRow(row.id, row));
+  }
+  return histories;
+}
+
 function caseListing(filter: AlertCaseFilter): Listing {
   return {
     table: "alert_cases",
@@ -263,11 +312,8 @@ export function sqlAlertCaseStore(runner: SqlRunner): AlertCaseStore {
     },
     transitionsOf(id) {
       return runner.read(function* () {
-        const rows = yield* all<{ from_state: AlertState | null; to_state: AlertState; action: string; actor: string; reason: string | null; note: string | null; at: number }>(
-          "SELECT from_state, to_state, action, actor, reason, note, at FROM alert_transitions WHERE alert_id = ? ORDER BY id",
-          [id],
-        );
-        return rows.map((r): AlertTransition => ({ alertId: id, from: r.from_state, to: r.to_state, action: r.action, actor: r.actor, reason: r.reason, note: r.note, at: r.at }));
+        const rows = yield* all<TransitionRow>(`SELECT ${TRANSITION_COLUMNS} FROM alert_transitions WHERE alert_id = ? ORDER BY id`, [id]);
+        return rows.map((r) => transitionFromRow(id, r));
       });
     },
     unadoptedAlerts(limit) {
@@ -309,6 +355,7 @@ export function sqlAlertCaseStore(runner: SqlRunner): AlertCaseStore {
         return rows.map((r): VerdictCount => ({ rule: r.rule, site: r.site, state: r.state, count: r.count }));
       });
     },
+    confirmedCases: (site, occurred) => runner.read(() => confirmedCases(site, occurred)),
     billedLines(ids) {
       return runner.read(function* () {
         if (ids.length === 0) return [];

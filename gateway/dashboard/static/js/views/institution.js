@@ -2,11 +2,12 @@ import { normaliseAlert } from "../alert-view.js";
 import { h, replace, select, table } from "../dom.js";
 import { formatPercent, ruleName, t } from "../i18n.js";
 import { barChart, shareLineChart } from "../svg-chart.js";
+import { confirmedCasesSection } from "./confirmed-cases.js";
 
 /**
  * One institution: the weekly share of billed sessions that had a verified person behind them (a
- * line chart and the same figures as a table), alerts by rule, boxes online, and each rule's
- * precision over reviewed alerts.
+ * line chart and the same figures as a table), alerts by rule, boxes online, each rule's
+ * precision over reviewed alerts, and the record of confirmed cases.
  */
 function weeksOf(coverage) {
   const weeks = coverage?.weeks ?? coverage?.items ?? (Array.isArray(coverage) ? coverage : []);
@@ -51,10 +52,11 @@ export async function renderInstitution(context, container, requestedSite) {
     return;
   }
   const enc = encodeURIComponent(site);
-  const [coverage, alertsPage, precision] = await Promise.all([
+  const [coverage, alertsPage, precision, confirmed] = await Promise.all([
     api.get(`/institutions/${enc}/coverage`).catch((error) => ({ error })),
     api.get("/alerts", { site, limit: 1000 }).catch((error) => ({ error })),
     api.get("/rules/precision", { site }).catch((error) => ({ error })),
+    api.get(`/institutions/${enc}/confirmed-cases`).catch((error) => ({ error })),
   ]);
 
   const siteBoxes = devices.filter((d) => d.site === site);
@@ -127,6 +129,8 @@ export async function renderInstitution(context, container, requestedSite) {
           ),
     ),
   );
+
+  sections.push(confirmedCasesSection(context, site, confirmed));
 
   replace(container, h("h1", {}, `${t("institutionsTitle")}: ${site}`), chooser, sections);
 }
