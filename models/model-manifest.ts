@@ -11,7 +11,7 @@ export const ModelManifest = z.strictObject({
   manifestVersion: z.literal(1),
   id: z.string().regex(/^[a-z0-9-]+$/),
   version: z.string().min(1),
-  task: z.enum(["face_detection", "face_embedding", "face_landmarks", "liveness"]),
+  task: z.enum(["face_detection", "face_embedding", "face_landmarks", "eye_landmarks", "liveness"]),
   file: z.string().regex(/^[a-z0-9.-]+\.onnx$/),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().positive(),

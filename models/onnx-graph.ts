@@ -50,11 +50,12 @@ export class OnnxGraph {
     return output;
   }
 
-  encode(input: { name: string; dims: readonly number[] }, output: { name: string; dims: readonly number[] }, producer: string): Buffer {
-    const valueInfo = (v: { name: string; dims: readonly number[] }): InstanceType<typeof onnx.ValueInfoProto> =>
+  /** A dimension given as a string is symbolic (dim_param): the batch size, chosen per run. */
+  encode(input: { name: string; dims: readonly (number | string)[] }, output: { name: string; dims: readonly (number | string)[] }, producer: string): Buffer {
+    const valueInfo = (v: { name: string; dims: readonly (number | string)[] }): InstanceType<typeof onnx.ValueInfoProto> =>
       onnx.ValueInfoProto.create({
         name: v.name,
-        type: { tensorType: { elemType: FLOAT, shape: { dim: v.dims.map((dimValue) => ({ dimValue })) } } },
+        type: { tensorType: { elemType: FLOAT, shape: { dim: v.dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) } } },
       });
     const model = onnx.ModelProto.create({
       irVersion: 8,

@@ -235,7 +235,7 @@ function exampleEvents(): Record<"checkIn" | "checkOut" | "attested" | "wardDay"
       enrolment: {
         staffRef: refOf(EXAMPLE_ID_NUMBERS.chargeNurse),
         staffRole: "nurse",
-        model: "dlib-resnet-v1@1",
+        model: "dlib-resnet-v1@2",
         frames: 5,
         duplicateOf: [refOf(EXAMPLE_ID_NUMBERS.attestedPatient)],
       },
@@ -300,7 +300,7 @@ export function exampleMessages() {
         camera: "ok",
         outboxDepth: 0,
         oldestPendingAt: null,
-        models: ["blazeface-front@1", "dlib-resnet-v1@1"],
+        models: ["blazeface-front@1", "dlib-resnet-v1@2"],
         lastEventAt: null,
         disk: { freeBytes: 12_884_901_888, totalBytes: 31_138_512_896 },
         clockOffsetMs: -42,

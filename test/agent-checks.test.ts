@@ -260,7 +260,7 @@ describe("the box agent with the real face pipeline", () => {
     expect(rig.log.find((e) => e.event === "problem")).toMatchObject({ part: "camera", detail: "the camera's frames do not decode as images" });
     expect(rig.screens.some((screen) => screen.screen === "coaching")).toBe(false);
     // A template row whose ciphertext was altered on disk.
-    templates.put({ personRef: refOf(cardAt(prepared, 1)), model: "dlib-resnet-v1@1", descriptor: new Float32Array(128).fill(0.1), frames: 3, enrolledAt: Date.now() });
+    templates.put({ personRef: refOf(cardAt(prepared, 1)), model: "dlib-resnet-v1@2", descriptor: new Float32Array(128).fill(0.1), frames: 3, enrolledAt: Date.now() });
     const db = new Database(prepared.config.templates.path);
     db.prepare("UPDATE templates SET ciphertext = randomblob(length(ciphertext))").run();
     db.close();

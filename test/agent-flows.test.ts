@@ -106,20 +106,20 @@ describe("enrolment through the agent", () => {
     await rig.tap(patient, (log) => log.some((e) => e.event === "screen" && e.screen.screen === "enrolment" && (e.screen.step === "done" || e.screen.step === "failed")));
     expect(rig.screens.find((s) => s.screen === "enrolment" && s.step === "done")).toMatchObject({ person: { maskedId: maskIdNumber(patient.card.idNumber) } });
     expect(rig.log.find((e) => e.event === "report")).toMatchObject({ report: { report: "enrolment", ok: true, nurseRef: refOf(nurse), patientRef: refOf(patient) } });
-    expect(templates.get(refOf(patient), "dlib-resnet-v1@1")).toBeDefined();
+    expect(templates.get(refOf(patient), "dlib-resnet-v1@2")).toBeDefined();
     // The enrolment itself is an event (who enrolled whom; no other card holds this face), not a check.
     await until(async () => (await storedEvents("enrol-chair")).length === 1, "enrolment stored");
     expect((await storedEvents("enrol-chair"))[0]).toMatchObject({
       kind: "enrolment.face_enrolled",
       verification: { outcome: "enrolled" },
-      enrolment: { staffRef: refOf(nurse), staffRole: "nurse", model: "dlib-resnet-v1@1", duplicateOf: [] },
+      enrolment: { staffRef: refOf(nurse), staffRole: "nurse", model: "dlib-resnet-v1@2", duplicateOf: [] },
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     await rig.tap(patient, (log) => log.filter((e) => e.event === "recorded").length === 2);
     await until(async () => (await storedEvents("enrol-chair")).length === 2, "stored");
     const event = (await storedEvents("enrol-chair")).find((e) => e.kind === "dialysis.check_in");
     // Still photos: the face matches the template, and the liveness challenge decides verified or spoof.
-    expect(event?.verification.face).toMatchObject({ metric: "euclidean_distance", model: "dlib-resnet-v1@1" });
+    expect(event?.verification.face).toMatchObject({ metric: "euclidean_distance", model: "dlib-resnet-v1@2" });
     expect(event?.verification.face?.score).toBeLessThan(event?.verification.face?.threshold ?? 0);
     expect(["verified", "suspected_spoof"]).toContain(event?.verification.outcome);
     templates.close();
@@ -200,7 +200,7 @@ describe("enrolment through the agent", () => {
     running.push(other);
     await until(() => other.log.some((e) => e.event === "template_sync" && e.direction === "pull"), "pulled");
     expect(other.log.find((e) => e.event === "template_sync" && e.direction === "pull")).toMatchObject({ imported: 1, skipped: 0, problem: null });
-    expect(secondTemplates.get(refOf(patient), "dlib-resnet-v1@1")).toBeDefined();
+    expect(secondTemplates.get(refOf(patient), "dlib-resnet-v1@2")).toBeDefined();
     await other.tap(patient, (log) => log.some((e) => e.event === "recorded"));
     await until(async () => (await storedEvents("sync-chair-2")).length === 1, "stored");
     expect((await storedEvents("sync-chair-2"))[0]?.verification.face?.score).toBeLessThan(0.6);
@@ -229,7 +229,7 @@ describe("enrolment through the agent", () => {
     );
     await until(() => answers.length > 0, "sync_templates answered");
     expect(answers[0]).toMatchObject({ status: "ok", data: { imported: 1, skipped: 0 } });
-    expect(firstTemplates.get(refOf(otherCard), "dlib-resnet-v1@1")).toBeDefined();
+    expect(firstTemplates.get(refOf(otherCard), "dlib-resnet-v1@2")).toBeDefined();
     await client.endAsync();
     firstTemplates.close();
     secondTemplates.close();

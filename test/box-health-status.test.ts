@@ -54,7 +54,7 @@ describe("box health on the retained status topic", () => {
     expect(clockOffsetMs).not.toBeNull();
     const health = () =>
       buildStatusHealth(
-        { reader: { connected: false, samStatus: null }, camera: null, outbox: { depth: 12, oldestCreatedAt: Date.now() - 1000 }, disk, clockOffsetMs, lastEventAt: null, models: ["dlib-resnet-v1@1"], now: Date.now() },
+        { reader: { connected: false, samStatus: null }, camera: null, outbox: { depth: 12, oldestCreatedAt: Date.now() - 1000 }, disk, clockOffsetMs, lastEventAt: null, models: ["dlib-resnet-v1@2"], now: Date.now() },
         healthThresholdsOf(config),
       );
     session = await connectBoxSession({ url: gateway.mqttUrl, site: box.site, box: box.box, protocolVersion: 4, agentVersion: "test", health, onAck: () => undefined });

@@ -28,7 +28,7 @@ interface Box {
   readonly cursor: string;
 }
 
-const MODEL = "dlib-resnet-v1@1";
+const MODEL = "dlib-resnet-v1@2";
 const person = (n: number): string => n.toString(16).padStart(64, "c");
 const descriptor = (seed: number): Float32Array => Float32Array.from({ length: 128 }, (_, i) => Math.cos(seed * 17 + i) * 0.3);
 
@@ -81,12 +81,12 @@ describe("template sync through the gateway", () => {
   it("a template of another model version arrives beside the first and is never returned for it", async () => {
     const { a1, a2 } = boxes;
     a1.store.put({ personRef: person(2), model: MODEL, descriptor: descriptor(2), frames: 5, enrolledAt: 1000 });
-    a1.store.put({ personRef: person(2), model: "dlib-resnet-v1@2", descriptor: descriptor(20), frames: 5, enrolledAt: 2000 });
+    a1.store.put({ personRef: person(2), model: "dlib-resnet-v1@3", descriptor: descriptor(20), frames: 5, enrolledAt: 2000 });
     await uploadEnrolment(a1.client, a1.store, a1.scope, person(2), MODEL);
-    await uploadEnrolment(a1.client, a1.store, a1.scope, person(2), "dlib-resnet-v1@2");
+    await uploadEnrolment(a1.client, a1.store, a1.scope, person(2), "dlib-resnet-v1@3");
     expect(await pullTemplates(a2.client, a2.store, a2.scope, a2.cursor)).toMatchObject({ imported: 2 });
     expect(Array.from(a2.store.get(person(2), MODEL)?.descriptor ?? [])).toEqual(Array.from(descriptor(2)));
-    expect(Array.from(a2.store.get(person(2), "dlib-resnet-v1@2")?.descriptor ?? [])).toEqual(Array.from(descriptor(20)));
+    expect(Array.from(a2.store.get(person(2), "dlib-resnet-v1@3")?.descriptor ?? [])).toEqual(Array.from(descriptor(20)));
     expect(a2.store.all(MODEL).map((t) => t.model)).toEqual([MODEL, MODEL]);
   });
 

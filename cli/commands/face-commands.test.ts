@@ -55,7 +55,7 @@ describe("carewitness face", () => {
     const agassi = photos("Andre_Agassi");
     const enrolled = await faceJson(["enrol", "--id", "ref-agassi", "--images", ...AGASSI_ENROL]);
     expect(enrolled.code).toBe(0);
-    expect(enrolled.json).toMatchObject({ enrolled: true, usableImages: 4, duplicates: [], model: "dlib-resnet-v1@1", alignment: "landmarks68" });
+    expect(enrolled.json).toMatchObject({ enrolled: true, usableImages: 4, duplicates: [], model: "dlib-resnet-v1@2", alignment: "landmarks68" });
     expect(statSync(store).size).toBeGreaterThan(0);
 
     const verified = await faceJson(["verify", "--id", "ref-agassi", "--image", AGASSI_LIVE_LOOKING]);

@@ -39,6 +39,7 @@ describe("carewitness models", () => {
     expect(result.models.map((m) => m.id)).toEqual(MODEL_CATALOGUE.map((r) => r.manifest.id));
     expect(result.models.find((m) => m.id === "dlib-resnet-v1")?.detail).toContain("128-d descriptor");
     expect(result.models.find((m) => m.id === "face-landmark-68")?.detail).toContain("68 landmarks");
+    expect(result.models.find((m) => m.id === "iris-landmark-64")?.detail).toContain("16 eyelid points");
     expect((await models(["verify"])).out).toMatch(/^ok {3}blazeface-back-256/m);
   });
 
@@ -60,6 +61,7 @@ describe("carewitness models", () => {
       expect.objectContaining({ id: "blazeface-back-256", ok: true }),
       expect.objectContaining({ id: "dlib-resnet-v1", ok: false, detail: expect.stringContaining("checksum_mismatch") as string }),
       expect.objectContaining({ id: "face-landmark-68", ok: false, detail: expect.stringContaining("missing") as string }),
+      expect.objectContaining({ id: "iris-landmark-64", ok: true }),
     ]);
   });
 

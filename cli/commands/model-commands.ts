@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { Command } from "commander";
+import { EyeContourModel } from "../../device/face/eye-contour.js";
 import { FaceDetector } from "../../device/face/face-detector.js";
 import { FaceEmbedder } from "../../device/face/face-embedder.js";
 import { FaceLandmarker } from "../../device/face/face-landmarker.js";
@@ -103,6 +104,16 @@ async function runOnce(task: ModelManifest["task"], files: { manifest: string; o
         return { ok, sha256: embedder.manifest.sha256, text: `checksum ok; ran on a test chip: ${descriptor.length}-d descriptor, norm ${norm.toFixed(3)}${ok ? "" : `, expected ${String(expected)} finite values`}` };
       } finally {
         await embedder.close();
+      }
+    }
+    case "eye_landmarks": {
+      const eyes = await EyeContourModel.load(files.manifest, files.onnx);
+      try {
+        const { lids } = await eyes.contour(testImage(eyes.size, eyes.size).data);
+        const ok = lids.length > 0 && lids.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+        return { ok, sha256: eyes.manifest.sha256, text: `checksum ok; ran on a test crop: ${lids.length} eyelid points${ok ? "" : ", NON-FINITE output"}` };
+      } finally {
+        await eyes.close();
       }
     }
     case "face_landmarks": {

@@ -1,10 +1,11 @@
 import { decideCheck, type DecisionThresholds } from "../face/check-decision.js";
-import { alignFace } from "../face/face-aligner.js";
+import { chipPointsToImage, type EyeContourModel } from "../face/eye-contour.js";
+import { alignFace, chipToImage } from "../face/face-aligner.js";
 import { decodeFaceImage } from "../face/face-image.js";
 import { assessPassiveLiveness, DEFAULT_PASSIVE_THRESHOLDS, type PassiveFrame, type PassiveLivenessThresholds, type PassiveLivenessVerdict } from "../face/passive-liveness/index.js";
 import type { FaceDetector } from "../face/face-detector.js";
 import type { FaceLandmarker } from "../face/face-landmarker.js";
-import { eyeOpenness, yawFromLandmarks } from "../face/face-measures.js";
+import { yawFromLandmarks } from "../face/face-measures.js";
 import type { FacePipeline, VerificationResult } from "../face/face-pipeline.js";
 import { judgeChallenge, type Challenge, type ChallengeVerdict, type LivenessObservation } from "../face/liveness-challenge.js";
 import type { TemplateStore } from "../face/template-store.js";
@@ -43,8 +44,10 @@ export interface LivenessJudge {
 }
 
 /**
- * Liveness over one burst: the active challenge on the 68-point landmark track of each frame (eye
- * openness for a blink, yaw for a head turn), and the passive cues (screen border, moiré, glare,
+ * Liveness over one burst: the active challenge on the landmark track of each frame (yaw from the
+ * 68-point landmarks for a head turn; for a blink, the eyelid openness the iris model traces in
+ * crops around the 68-point eye corners: the 68-point net's own eye points barely move when an eye
+ * closes, see device/face/eye-contour.ts), and the passive cues (screen border, moiré, glare,
  * micro-motion: device/face/passive-liveness) on the same frames and face boxes. A burst that ends
  * before the gesture and before the time limit is a failed challenge here: the box does not wait for
  * more frames than it asked for.
@@ -55,8 +58,9 @@ export class LandmarkLiveness implements LivenessJudge {
   constructor(
     private readonly detector: FaceDetector,
     private readonly landmarker: FaceLandmarker,
+    private readonly eyes: EyeContourModel,
     private readonly passiveThresholds: PassiveLivenessThresholds | null = DEFAULT_PASSIVE_THRESHOLDS,
-    model = "face-landmark-68",
+    model = `${landmarker.manifest.id}+${eyes.manifest.id}`,
   ) {
     this.model = model;
   }
@@ -73,7 +77,9 @@ export class LandmarkLiveness implements LivenessJudge {
       if (face === undefined || rightEye === undefined || leftEye === undefined) continue;
       passiveFrames.push({ image, face });
       const points = await this.landmarker.landmarks(alignFace(image, rightEye, leftEye, this.landmarker.chipSize));
-      track.push({ atMs: frame.capturedAt, eyeOpenness: eyeOpenness(points), yaw: yawFromLandmarks(points) });
+      // Eyelids only for a blink: a head turn needs the yaw alone, and each eye costs one more model run.
+      const eyes = challenge === "blink" ? await this.eyes.eyeOpenness(image, chipPointsToImage(points, chipToImage(rightEye, leftEye, this.landmarker.chipSize))) : null;
+      track.push({ atMs: frame.capturedAt, yaw: yawFromLandmarks(points), ...(eyes === null ? { eyeOpenness: 0 } : { eyeOpenness: (eyes[0] + eyes[1]) / 2, eyes }) });
     }
     const verdict = judgeChallenge(challenge, track);
     const active: ChallengeVerdict = verdict.state === "pending" ? { state: "failed", challenge, reason: "time_limit", score: 0 } : verdict;

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BoxConfig } from "../../firmware-config/box-config.js";
+import { EyeContourModel } from "../face/eye-contour.js";
 import { FaceDetector } from "../face/face-detector.js";
 import { FaceEmbedder } from "../face/face-embedder.js";
 import { FaceLandmarker } from "../face/face-landmarker.js";
@@ -17,6 +18,8 @@ export interface FaceModels {
   readonly detector: FaceDetector;
   readonly embedder: FaceEmbedder;
   readonly landmarker: FaceLandmarker;
+  /** Eyelid contours (MediaPipe Iris), for the blink challenge. */
+  readonly eyes: EyeContourModel;
   close(): Promise<void>;
 }
 
@@ -29,12 +32,14 @@ export async function loadFaceModels(dir: string = DEFAULT_MODELS_DIR, threads =
   const detector = await load("blazeface-back-256", (m, o, t) => FaceDetector.load(m, o, t));
   const embedder = await load("dlib-resnet-v1", (m, o, t) => FaceEmbedder.load(m, o, t));
   const landmarker = await load("face-landmark-68", (m, o, t) => FaceLandmarker.load(m, o, t));
+  const eyes = await load("iris-landmark-64", (m, o, t) => EyeContourModel.load(m, o, t));
   return {
     detector,
     embedder,
     landmarker,
+    eyes,
     async close() {
-      await Promise.all([detector.close(), embedder.close(), landmarker.close()]);
+      await Promise.all([detector.close(), embedder.close(), landmarker.close(), eyes.close()]);
     },
   };
 }
@@ -49,6 +54,6 @@ export function facePipelineFor(models: FaceModels, behaviour: BoxConfig["behavi
 }
 
 export function pipelineFaceCheckFactory(models: FaceModels, templates: TemplateStore): (config: BoxConfig) => FaceCheck {
-  const liveness = new LandmarkLiveness(models.detector, models.landmarker);
+  const liveness = new LandmarkLiveness(models.detector, models.landmarker, models.eyes);
   return (config) => new PipelineFaceCheck(facePipelineFor(models, config.behaviour), templates, liveness, decisionThresholds(models.embedder.manifest, config.behaviour));
 }

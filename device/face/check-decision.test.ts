@@ -3,7 +3,7 @@ import { EventMessage } from "../../protocol/index.js";
 import { exampleMessages } from "../../protocol/examples.js";
 import { decideCheck, decisionThresholds } from "./check-decision.js";
 
-const verified = { outcome: "verified", distance: 0.41234567, threshold: 0.6, framesUsed: 2, model: "dlib-resnet-v1@1", identifiedAs: null, watchListedFace: null } as const;
+const verified = { outcome: "verified", distance: 0.41234567, threshold: 0.6, framesUsed: 2, model: "dlib-resnet-v1@2", identifiedAs: null, watchListedFace: null } as const;
 const mismatch = { ...verified, outcome: "face_mismatch", distance: 0.83 } as const;
 const passed = { state: "passed", challenge: "blink", atMs: 900, score: 1 } as const;
 const failed = { state: "failed", challenge: "turn_left", reason: "time_limit", score: 0.2 } as const;

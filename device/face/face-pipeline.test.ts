@@ -62,7 +62,7 @@ describe("enrolment and verification", () => {
     const same = await pipeline.verify(agassi.slice(6, 9), "ref-agassi", store);
     expect(same.outcome).toBe("verified");
     const other = await pipeline.verify(photos("Abdullah_Gul").slice(0, 3), "ref-agassi", store);
-    expect(other).toMatchObject({ outcome: "face_mismatch", framesUsed: 3, model: "dlib-resnet-v1@1" });
+    expect(other).toMatchObject({ outcome: "face_mismatch", framesUsed: 3, model: "dlib-resnet-v1@2" });
   });
 
   it("reports one face enrolled under two cards", { timeout: 60_000 }, async () => {

@@ -1,7 +1,7 @@
 import type { Point } from "./blazeface-decoder.js";
 import { FaceChipAligner } from "./face-chip-aligner.js";
 import type { FaceDetector } from "./face-detector.js";
-import { euclideanDistance, type FaceEmbedder } from "./face-embedder.js";
+import { euclideanDistance, l2Normalised, type FaceEmbedder } from "./face-embedder.js";
 import { decodeFaceImage, DEFAULT_IMAGE_LIMITS, type FaceImageError, type FaceImageLimits } from "./face-image.js";
 import type { FaceLandmarker } from "./face-landmarker.js";
 import { DEFAULT_QUALITY, judgeChip, judgeDetections, type QualityRejection, type QualityThresholds, type QualityVerdict } from "./quality-gates.js";
@@ -114,6 +114,8 @@ export class FacePipeline {
     if (descriptors.length < minFrames) return { ok: false, reason: "too_few_good_frames", goodFrames: descriptors.length, rejections };
     const mean = new Float32Array(descriptors[0]?.length ?? 0);
     for (const d of descriptors) d.forEach((v, i) => (mean[i] = (mean[i] ?? 0) + v / descriptors.length));
+    // Unit-length descriptors average to a shorter vector: the template is put back on the sphere.
+    if (this.embedder.processing.normalisation === "l2") l2Normalised(mean);
     // Frames of two different people must not average into one template: every pair of frames must
     // be close. The margin (1.25 x the match threshold) spares one person's ordinary variation (LFW
     // photos of one person taken years apart stay under 0.65) and catches a second person (0.8+).

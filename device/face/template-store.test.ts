@@ -20,8 +20,8 @@ describe("template store", () => {
     const path = join(dir, "round.db");
     const store = new TemplateStore(path, randomBytes(32));
     const d = descriptor(1);
-    store.put({ personRef: "a".repeat(64), model: "dlib-resnet-v1@1", descriptor: d, frames: 3, enrolledAt: 1 });
-    expect(Array.from(store.get("a".repeat(64), "dlib-resnet-v1@1")?.descriptor ?? [])).toEqual(Array.from(d));
+    store.put({ personRef: "a".repeat(64), model: "dlib-resnet-v1@2", descriptor: d, frames: 3, enrolledAt: 1 });
+    expect(Array.from(store.get("a".repeat(64), "dlib-resnet-v1@2")?.descriptor ?? [])).toEqual(Array.from(d));
     store.close();
     const file = readFileSync(path);
     const wal = (() => {

@@ -20,7 +20,7 @@ export class TemplateStoreError extends Error {
 
 export interface FaceTemplate {
   readonly personRef: string;
-  /** Model id and version, e.g. dlib-resnet-v1@1. */
+  /** Model id and version, e.g. dlib-resnet-v1@2. */
   readonly model: string;
   readonly descriptor: Float32Array;
   readonly frames: number;

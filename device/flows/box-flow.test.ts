@@ -24,11 +24,11 @@ function settings(mode: FlowSettings["mode"], overrides: Partial<FlowSettings> =
 
 const verified: Verification = {
   outcome: "verified",
-  face: { metric: "euclidean_distance", score: 0.41, threshold: 0.6, model: "dlib-resnet-v1@1", template: "dlib-resnet-v1@1" },
+  face: { metric: "euclidean_distance", score: 0.41, threshold: 0.6, model: "dlib-resnet-v1@2", template: "dlib-resnet-v1@2" },
   liveness: { method: "active_blink", score: 1, threshold: 1, model: "face-landmark-68@1" },
   attestation: null,
 };
-const mismatch: Verification = { ...verified, outcome: "face_mismatch", face: { metric: "euclidean_distance", score: 0.8, threshold: 0.6, model: "dlib-resnet-v1@1", template: "dlib-resnet-v1@1" } };
+const mismatch: Verification = { ...verified, outcome: "face_mismatch", face: { metric: "euclidean_distance", score: 0.8, threshold: 0.6, model: "dlib-resnet-v1@2", template: "dlib-resnet-v1@2" } };
 const noFace: Verification = { outcome: "no_face", face: null, liveness: null, attestation: null };
 
 /** Runs inputs through the machine; returns the final state and every effect in order. */
@@ -247,7 +247,7 @@ describe("enrolment supervised by a nurse", () => {
       { screen: "enrolment", step: "capturing", person: { maskedId: "1101**********1234" } },
     ]);
     expect(s.effects.at(-1)).toEqual({ effect: "enrol", card: card(REF_A), nurseRef: REF_NURSE });
-    const enrolled = run(s.state, [{ type: "enrolled", at: T0 + 3, outcome: { ok: true, goodFrames: 4, duplicateOf: [REF_B], model: "dlib-resnet-v1@1" } }]);
+    const enrolled = run(s.state, [{ type: "enrolled", at: T0 + 3, outcome: { ok: true, goodFrames: 4, duplicateOf: [REF_B], model: "dlib-resnet-v1@2" } }]);
     expect(enrolled.effects[0]).toMatchObject({ report: { report: "enrolment", ok: true, nurseRef: REF_NURSE, patientRef: REF_A, duplicates: 1 } });
     // The enrolment is recorded as an event naming the nurse and the other card the face is enrolled under…
     expect(drafts(enrolled.effects)).toEqual([
@@ -255,7 +255,7 @@ describe("enrolment supervised by a nurse", () => {
         kind: "enrolment.face_enrolled",
         subject: { cardType: "resident_id", ref: REF_A, refKey: "pk-1", masked: "1101**********1234" },
         verification: { outcome: "enrolled", face: null, liveness: null, attestation: null },
-        enrolment: { staffRef: REF_NURSE, staffRole: "nurse", model: "dlib-resnet-v1@1", frames: 4, duplicateOf: [REF_B] },
+        enrolment: { staffRef: REF_NURSE, staffRole: "nurse", model: "dlib-resnet-v1@2", frames: 4, duplicateOf: [REF_B] },
       },
     ]);
     expect(screens(enrolled.effects)).toEqual([]);

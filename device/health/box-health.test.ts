@@ -27,7 +27,7 @@ function readings(fields: Partial<HealthReadings> = {}): HealthReadings {
     disk: { freeBytes: 5_000_000, totalBytes: 10_000_000 },
     clockOffsetMs: 120,
     lastEventAt: NOW - 30_000,
-    models: ["blazeface-front@1", "dlib-resnet-v1@1"],
+    models: ["blazeface-front@1", "dlib-resnet-v1@2"],
     now: NOW,
     ...fields,
   };
@@ -40,7 +40,7 @@ describe("box health", () => {
       camera: "ok",
       outboxDepth: 3,
       oldestPendingAt: "2026-11-25T09:59:00.000Z",
-      models: ["blazeface-front@1", "dlib-resnet-v1@1"],
+      models: ["blazeface-front@1", "dlib-resnet-v1@2"],
       lastEventAt: "2026-11-25T09:59:30.000Z",
       disk: { freeBytes: 5_000_000, totalBytes: 10_000_000 },
       clockOffsetMs: 120,

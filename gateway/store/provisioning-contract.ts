@@ -37,7 +37,7 @@ function template(n: number, site = "site-a"): TemplateRecord {
   return {
     site,
     personRef: createHash("sha256").update(`person-${n}`).digest("hex"),
-    model: "dlib-resnet-v1@1",
+    model: "dlib-resnet-v1@2",
     keyId: "tk-0001",
     sourceBox: "dialysis-01",
     enrolledAt: 5000 + n,

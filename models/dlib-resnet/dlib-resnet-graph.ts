@@ -83,5 +83,6 @@ export function buildDlibResnet(weights: Weights): Buffer {
   const pooled = g.node("Flatten", [g.node("GlobalAveragePool", [x])], { axis: 1 });
   const fc = tensor(weights, "fc");
   g.node("MatMul", [pooled, g.constant("fc", [...fc.shape], fc.values)], {}, "descriptor");
-  return g.encode({ name: "image", dims: [1, 150, 150, 3] }, { name: "descriptor", dims: [1, 128] }, "carewitness models/dlib-resnet");
+  // The batch is symbolic: a box embeds a chip and its mirror image in one run (FaceEmbedder).
+  return g.encode({ name: "image", dims: ["batch", 150, 150, 3] }, { name: "descriptor", dims: ["batch", 128] }, "carewitness models/dlib-resnet");
 }

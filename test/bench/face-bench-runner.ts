@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { assessPassiveLiveness } from "../../device/face/passive-liveness/index.js";
 import { FaceChipAligner } from "../../device/face/face-chip-aligner.js";
 import { dlibSamplingTransform, warpChip, type RgbImage } from "../../device/face/face-aligner.js";
-import type { FaceDetector } from "../../device/face/face-detector.js";
+import type { FaceBox, FaceDetector } from "../../device/face/face-detector.js";
 import { euclideanDistance, type FaceEmbedder } from "../../device/face/face-embedder.js";
 import { decodeFaceImage } from "../../device/face/face-image.js";
 import type { FaceLandmarker } from "../../device/face/face-landmarker.js";
-import { mirrorChip } from "../../device/face/landmark-alignment.js";
+import { judgeDetections, type QualityThresholds } from "../../device/face/quality-gates.js";
 import type { BenchPair } from "./face-dataset.js";
 
 /**
@@ -21,8 +21,6 @@ export interface RunnerOptions {
   readonly detector: FaceDetector;
   readonly embedder: FaceEmbedder;
   readonly landmarker: FaceLandmarker | null;
-  /** Also embed the mirrored chip and average the two descriptors (test-time flip). */
-  readonly flip: boolean;
 }
 
 export interface ScoredBenchPair extends BenchPair {
@@ -45,12 +43,10 @@ export class FaceBenchRunner {
   private readonly timings: Record<Stage, number[]> = { decode: [], detect: [], align: [], embed: [], liveness: [] };
   private readonly cpuTimings: Record<Stage, number[]> = { decode: [], detect: [], align: [], embed: [], liveness: [] };
   private readonly unreadable: { path: string; reason: string }[] = [];
-  private readonly mirrored: Uint8Array;
   private noFace = 0;
 
   constructor(private readonly options: RunnerOptions) {
     this.aligner = new FaceChipAligner(options.embedder.chipSize, options.landmarker);
-    this.mirrored = new Uint8Array(options.embedder.chipSize * options.embedder.chipSize * 3);
   }
 
   get alignment(): string {
@@ -100,7 +96,7 @@ export class FaceBenchRunner {
     }
     const image = decoded.image;
     lap("decode");
-    const face = (await this.options.detector.detect(image))[0];
+    const face = boxChoice(await this.options.detector.detect(image), image.width);
     lap("detect");
     let chip: Uint8Array;
     if (face === undefined) {
@@ -110,11 +106,8 @@ export class FaceBenchRunner {
       chip = (await this.aligner.align(image, face))?.chip ?? centreChip(image, this.options.embedder.chipSize);
     }
     lap("align");
-    let descriptor = await this.options.embedder.embed(chip);
-    if (this.options.flip) {
-      const other = await this.options.embedder.embed(mirrorChip(chip, this.options.embedder.chipSize, this.mirrored));
-      descriptor = descriptor.map((v, i) => (v + (other[i] ?? 0)) / 2);
-    }
+    // The embedder's processing (flip, L2) is part of the embed stage, as on a box.
+    const descriptor = await this.options.embedder.embed(chip);
     lap("embed");
     if (face !== undefined) {
       assessPassiveLiveness([{ image, face }]);
@@ -123,6 +116,30 @@ export class FaceBenchRunner {
     this.cache.set(path, descriptor);
     return descriptor;
   }
+}
+
+/**
+ * Every gate open: LFW's protocol scores every pair, so the bench keeps frames a box would send back
+ * for coaching ("several faces", "turn to the camera"), but it must embed the face a box would pick.
+ */
+const OPEN_GATES: QualityThresholds = {
+  minEyeDistancePx: 0,
+  maxEyeDistanceShare: Number.POSITIVE_INFINITY,
+  maxYaw: Number.POSITIVE_INFINITY,
+  maxRollDeg: Number.POSITIVE_INFINITY,
+  minSharpness: 0,
+  minBrightness: 0,
+  maxBrightness: 255,
+  secondFaceShare: Number.POSITIVE_INFINITY,
+};
+
+/**
+ * The face the box judges (judgeDetections: the highest score x width), not the detector's first.
+ * They differ in 7 of the 3,811 LFW images; taking the detector's first cost 0.13 % accuracy there.
+ */
+export function boxChoice(faces: readonly FaceBox[], imageWidth: number): FaceBox | undefined {
+  const verdict = judgeDetections(faces, imageWidth, OPEN_GATES);
+  return verdict.ok ? verdict.face : undefined;
 }
 
 /**

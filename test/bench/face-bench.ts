@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { FaceDetector } from "../../device/face/face-detector.js";
-import { FaceEmbedder } from "../../device/face/face-embedder.js";
+import { FaceEmbedder, type DescriptorProcessing } from "../../device/face/face-embedder.js";
 import { FaceLandmarker } from "../../device/face/face-landmarker.js";
 import {
   bestAccuracyThreshold,
@@ -34,9 +34,10 @@ import { listIdentities, readPairsList, samplePairs, type PairPlan } from "./fac
  * `--json` adds one JSON object as the last line. `--write-calibration` records the thresholds and
  * figures in models/<model>/calibration.json, which the model build copies into the manifest.
  *
- * Other options: --align eyes|landmarks (default landmarks), --flip (average with the mirrored
- * chip's descriptor), --seed, --impostors N and --folds N (without a pairs list), --limit N (first N
- * pairs, for quick runs while developing).
+ * Other options: --align eyes|landmarks (default landmarks), --descriptor raw|l2|flip|flip+l2 (the
+ * embedder's post-processing: average with the mirrored chip's descriptor, scale to unit length;
+ * default: what the model's manifest was calibrated with), --seed, --impostors N and --folds N
+ * (without a pairs list), --limit N (first N pairs, for quick runs while developing).
  */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUILD = join(ROOT, "models/build");
@@ -51,7 +52,7 @@ const { values } = parseArgs({
     model: { type: "string", default: "dlib-resnet-v1" },
     json: { type: "boolean", default: false },
     align: { type: "string", default: "landmarks" },
-    flip: { type: "boolean", default: false },
+    descriptor: { type: "string" },
     seed: { type: "string", default: "carewitness-face-bench" },
     impostors: { type: "string", default: "20000" },
     folds: { type: "string", default: "10" },
@@ -69,6 +70,14 @@ function fail(message: string): never {
 const dataset = resolve(values.dataset ?? join(SHARED, "lfw"));
 const pairsFile = values.pairs !== undefined ? resolve(values.pairs) : values.dataset === undefined ? join(SHARED, "pairs-dev.txt") : null;
 if (values.align !== "landmarks" && values.align !== "eyes") fail(`--align must be "landmarks" or "eyes", not "${values.align}"`);
+const DESCRIPTORS: Record<string, DescriptorProcessing> = {
+  raw: { flip: false, normalisation: "none" },
+  l2: { flip: false, normalisation: "l2" },
+  flip: { flip: true, normalisation: "none" },
+  "flip+l2": { flip: true, normalisation: "l2" },
+};
+const processing = values.descriptor === undefined ? {} : DESCRIPTORS[values.descriptor];
+if (processing === undefined) fail(`--descriptor must be one of ${Object.keys(DESCRIPTORS).join(", ")}, not "${values.descriptor ?? ""}"`);
 const manifestPath = join(BUILD, `${values.model}.manifest.json`);
 if (!existsSync(manifestPath)) fail(`no model "${values.model}" in models/build (run npm run models:build)`);
 
@@ -86,9 +95,12 @@ const pairs = values.limit === undefined ? plan.pairs : plan.pairs.slice(0, Numb
 // One thread everywhere: onnxruntime sessions are created with intraOpNumThreads 1, and libvips too.
 sharp.concurrency(1);
 const detector = await FaceDetector.load(join(BUILD, "blazeface-back-256.manifest.json"), join(BUILD, "blazeface-back-256.onnx"));
-const embedder = await FaceEmbedder.load(manifestPath, join(BUILD, `${values.model}.onnx`));
+const embedder = await FaceEmbedder.load(manifestPath, join(BUILD, `${values.model}.onnx`), 1, processing);
 const landmarker = values.align === "landmarks" ? await FaceLandmarker.load(join(BUILD, "face-landmark-68.manifest.json"), join(BUILD, "face-landmark-68.onnx")) : null;
-const runner = new FaceBenchRunner({ detector, embedder, landmarker, flip: values.flip });
+const runner = new FaceBenchRunner({ detector, embedder, landmarker });
+const { flip, normalisation } = embedder.processing;
+const descriptorName = `${flip ? "flip-averaged" : "single chip"}, ${normalisation === "l2" ? "L2-normalised" : "raw"}`;
+const descriptorKey = Object.entries(DESCRIPTORS).find(([, d]) => d.flip === flip && d.normalisation === normalisation)?.[0] ?? "raw";
 const first = pairs[0];
 if (first === undefined) fail("no pairs to score");
 await runner.warmUp(first.a);
@@ -124,7 +136,8 @@ const tarRecord = (pick: (t: TarAtFar) => number | null): Record<(typeof FAR_KEY
 const result = {
   model: `${embedder.manifest.id}@${embedder.manifest.version}`,
   alignment: runner.alignment,
-  flip: values.flip,
+  flip,
+  normalisation,
   dataset: relative(ROOT, dataset),
   pairsSource: plan.source,
   pairs: { total: run.scored.length, genuine: genuine.length, impostor: impostor.length, folds },
@@ -153,7 +166,7 @@ const pct = (x: number | null): string => (x === null ? "   n/a" : `${(100 * x).
 const ms = (p: { p50: number; p95: number }): string => `${p.p50.toFixed(1).padStart(9)} ${p.p95.toFixed(1).padStart(6)}`;
 const lines = [
   "",
-  `face verification: ${result.model}, alignment ${result.alignment}${values.flip ? " + flip" : ""}, one thread`,
+  `face verification: ${result.model}, alignment ${result.alignment}, descriptor ${descriptorName}, one thread`,
   `  dataset ${result.dataset}: ${plan.source}`,
   `  pairs ${result.pairs.total} (genuine ${genuine.length}, impostor ${impostor.length}) over ${folds} fold(s); ${run.images} images`,
   "",
@@ -191,9 +204,10 @@ function writeCalibration(): void {
   const record = CalibrationRecord.parse({
     model: result.model,
     alignment: result.alignment,
-    flip: values.flip,
+    flip,
+    normalisation,
     dataset: `${relative(ROOT, dataset)} with ${relative(ROOT, pairsFile)} (${result.pairs.total} pairs, ${folds} folds)`,
-    measuredWith: "npm run bench:face -- --write-calibration",
+    measuredWith: `npm run bench:face -- --descriptor ${descriptorKey} --write-calibration`,
     thresholds: {
       matchDistance: round(overall.threshold, 4),
       matchDistanceFar1e2: round(far2.threshold, 4),
