@@ -1,7 +1,7 @@
 import ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import type { GraphNode, GraphWeight, TfjsGraphModel } from "./tfjs-graph-model.js";
-import { float16ToFloat32 } from "./tfjs-graph-model.js";
+import { float16ToFloat32 } from "../tfjs-weights.js";
 import { convertTfjsGraph } from "./tfjs-graph-to-onnx.js";
 
 /**
