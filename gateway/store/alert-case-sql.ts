@@ -22,7 +22,7 @@ import type {
   WebhookRecord,
 } from "./alert-case-records.js";
 import { AUDIT_GENESIS_HASH, auditEntryHash, type AuditBody } from "./audit-hash.js";
-import { pageSql, SQLITE_PLACEHOLDER, type Listing } from "./filter-sql.js";
+import { conditionClauses, pageSql, SQLITE_PLACEHOLDER, type Listing, type SqlValue } from "./filter-sql.js";
 import type { Page, PageRequest } from "./gateway-store.js";
 import { checkLimit, decodeCursor, toPage } from "./page-cursor.js";
 import { all, lock, one, run, type SqlProgram, type SqlRunner } from "./sql-program.js";
@@ -224,16 +224,15 @@ function* transition(request: TransitionRequest): SqlProgram<TransitionOutcome> 
 function* confirmedCases(site: string, occurred: OccurredRange): SqlProgram<AlertCaseHistory[]> {
   const caseColumns = CASE_COLUMNS.split(", ").map((c) => `c.${c}`).join(", ");
   const transitionColumns = TRANSITION_COLUMNS.split(", ").map((c) => `t.${c}`).join(", ");
-  const bounds: string[] = [];
-  const params: (string | number)[] = [site];
-  if (occurred.from !== undefined) {
-    bounds.push(" AND c.occurred_at >= ?");
-    params.push(occurred.from);
-  }
-  if (occurred.to !== undefined) {
-    bounds.push(" AND c.occurred_at < ?");
-    params.push(occurred.to);
-  }
+  const params: SqlValue[] = [site];
+  const bounds = conditionClauses(
+    [
+      ["c.occurred_at", ">=", occurred.from],
+      ["c.occurred_at", "<", occurred.to],
+    ],
+    SQLITE_PLACEHOLDER,
+    params,
+  ).map((clause) => ` AND ${clause}`);
   const rows = yield* all<CaseRow & TransitionRow>(
     `SELECT ${caseColumns}, ${transitionColumns} FROM alert_cases c JOIN alert_transitions t ON t.alert_id = c.id
       WHERE c.site = ?${bounds.join("")} AND EXISTS (SELECT 1 FROM alert_transitions v WHERE v.alert_id = c.id AND v.to_state = 'confirmed')
