@@ -1,6 +1,6 @@
 import { decodeMessage, violation, type ProtocolViolation } from "../../protocol/index.js";
 import type { GatewayStore } from "../store/gateway-store.js";
-import { quarantineRecord } from "./quarantine-record.js";
+import { quarantineBoxMessage, type BoxMessageContext, type BoxTopic } from "./quarantine-record.js";
 
 /**
  * A box's answer to a command (`cw/v1/{site}/{box}/responses`) → the audit log, as
@@ -10,9 +10,9 @@ import { quarantineRecord } from "./quarantine-record.js";
  */
 export async function recordCommandResponse(
   store: GatewayStore,
-  topic: { readonly raw: string; readonly site: string; readonly box: string },
+  topic: BoxTopic,
   payload: Buffer,
-  context: { receivedAt: number; gatewayId: string; payloadCapBytes: number },
+  context: BoxMessageContext,
 ): Promise<"recorded" | "quarantined"> {
   const decoded = decodeMessage("responses", payload);
   let problem: ProtocolViolation | null = decoded.ok ? null : decoded.violation;
@@ -22,11 +22,7 @@ export async function recordCommandResponse(
   }
   if (problem !== null || !decoded.ok) {
     const v = problem ?? violation("schema_invalid", "command answer did not decode").violation;
-    await store.commitBatch({
-      events: [],
-      alerts: [],
-      quarantine: [quarantineRecord({ ...topic, topic: topic.raw, payload, receivedAt: context.receivedAt, eventId: null, violation: v, payloadCapBytes: context.payloadCapBytes, gatewayId: context.gatewayId })],
-    });
+    await quarantineBoxMessage(store, topic, payload, v, context);
     return "quarantined";
   }
   const answer = decoded.message;

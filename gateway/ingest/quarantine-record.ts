@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ProtocolViolation } from "../../protocol/index.js";
-import type { QuarantineRecord } from "../store/gateway-store.js";
+import type { GatewayStore, QuarantineRecord } from "../store/gateway-store.js";
 
 /** What the quarantine table keeps of one rejected message: why, where from, and the raw bytes (capped). */
 export function quarantineRecord(input: {
@@ -29,4 +29,27 @@ export function quarantineRecord(input: {
     payloadHash: createHash("sha256").update(input.topic).update("\n").update(input.payload).digest("hex"),
     gatewayId: input.gatewayId,
   };
+}
+
+/** The box topic a non-event message (status, command answer) arrived on. */
+export interface BoxTopic {
+  readonly raw: string;
+  readonly site: string;
+  readonly box: string;
+}
+
+/** What the gateway knows beside a box's message when it takes it in. */
+export interface BoxMessageContext {
+  readonly receivedAt: number;
+  readonly gatewayId: string;
+  readonly payloadCapBytes: number;
+}
+
+/** Quarantines a box's non-event message with its reason (events go through the ingest pipeline's batches). */
+export async function quarantineBoxMessage(store: GatewayStore, topic: BoxTopic, payload: Buffer, violation: ProtocolViolation, context: BoxMessageContext): Promise<void> {
+  await store.commitBatch({
+    events: [],
+    alerts: [],
+    quarantine: [quarantineRecord({ site: topic.site, box: topic.box, topic: topic.raw, payload, receivedAt: context.receivedAt, eventId: null, violation, payloadCapBytes: context.payloadCapBytes, gatewayId: context.gatewayId })],
+  });
 }

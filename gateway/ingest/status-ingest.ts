@@ -1,6 +1,6 @@
 import { decodeMessage, violation, type ProtocolViolation } from "../../protocol/index.js";
 import type { GatewayStore } from "../store/gateway-store.js";
-import { quarantineRecord } from "./quarantine-record.js";
+import { quarantineBoxMessage, type BoxMessageContext, type BoxTopic } from "./quarantine-record.js";
 
 /**
  * Retained status and last-will messages → the device registry's online/offline state and history.
@@ -8,9 +8,9 @@ import { quarantineRecord } from "./quarantine-record.js";
  */
 export async function ingestStatus(
   store: GatewayStore,
-  topic: { readonly raw: string; readonly site: string; readonly box: string },
+  topic: BoxTopic,
   payload: Buffer,
-  context: { receivedAt: number; gatewayId: string; payloadCapBytes: number },
+  context: BoxMessageContext,
 ): Promise<"recorded" | "quarantined" | "ignored"> {
   // An empty retained payload clears the retained status (MQTT-3.3.1-10): nothing to record.
   if (payload.byteLength === 0) return "ignored";
@@ -25,11 +25,7 @@ export async function ingestStatus(
   }
   if (problem !== null || !decoded.ok) {
     const v = problem ?? violation("schema_invalid", "status did not decode").violation;
-    await store.commitBatch({
-      events: [],
-      alerts: [],
-      quarantine: [quarantineRecord({ ...topic, topic: topic.raw, payload, receivedAt: context.receivedAt, eventId: null, violation: v, payloadCapBytes: context.payloadCapBytes, gatewayId: context.gatewayId })],
-    });
+    await quarantineBoxMessage(store, topic, payload, v, context);
     return "quarantined";
   }
   const status = decoded.message;
